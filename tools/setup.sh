@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs every Debian package Karst needs to build, test and run, idempotently.
+# When everything is already installed it only runs dpkg-query and exits (well under a second).
+set -euo pipefail
+
+PACKAGES=(
+  # Build: Bazel (Debian's bootstrap build) and the rules it loads offline.
+  bazel-bootstrap bazel-platforms bazel-skylib
+  g++ pkg-config clang-format
+  # Control plane and storage libraries.
+  libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
+  libabsl-dev librocksdb-dev
+  libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  prometheus-cpp-dev
+  libasio-dev libssl-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
+  # Tests: real clients, link cutting, HTTP probes.
+  kcat python3-confluent-kafka python3-kafka nftables curl procps iproute2
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+# Refresh the package lists only when they were never fetched on this machine.
+if [[ -z "$(ls -A /var/lib/apt/lists 2>/dev/null | grep -v -e lock -e partial)" ]]; then
+  $SUDO apt-get update -qq
+fi
+if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
+  # Stale lists (a mirror moved on): refresh once and try again.
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
