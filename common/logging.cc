@@ -17,17 +17,16 @@ absl::StatusOr<spdlog::level::level_enum> ParseLogLevel(absl::string_view name) 
   for (const auto& [level_name, level] : kLevels) {
     if (name == level_name) return level;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown log level '", name,
-                   "'; allowed: trace, debug, info, warn, error, critical, off"));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown log level '", name, "'; allowed: trace, debug, info, warn, error, critical, off"));
 }
 
 absl::Status SetUpLogging(const LoggingOptions& options) {
   absl::StatusOr<spdlog::level::level_enum> level = ParseLogLevel(options.level);
   if (!level.ok()) return level.status();
   if (options.pattern.empty()) return absl::InvalidArgumentError("empty log pattern");
-  auto logger = std::make_shared<spdlog::logger>(
-      options.name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger = std::make_shared<spdlog::logger>(options.name,
+                                                 std::make_shared<spdlog::sinks::stderr_sink_mt>());
   logger->set_level(*level);
   logger->set_pattern(options.pattern);
   // Warnings and worse reach the terminal (and a crash report) without waiting for a buffer.

@@ -5,9 +5,9 @@
 #define KARST_COMMON_LOGGING_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "spdlog/spdlog.h"
 
 namespace karst {
@@ -15,7 +15,7 @@ namespace karst {
 struct LoggingOptions {
   std::string level = "info";  // trace, debug, info, warn, error, critical or off.
   std::string pattern = "%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ [%n] %v";  // spdlog pattern syntax.
-  std::string name = "karst";                                       // the logger's [%n].
+  std::string name = "karst";                                     // the logger's [%n].
 };
 
 // Parses a level name; kInvalidArgument naming the allowed values otherwise.

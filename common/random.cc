@@ -55,8 +55,7 @@ uint64_t SeedFromEntropy() {
   uint64_t seed = 0;
   if (getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
     // getrandom cannot fail for 8 bytes once the pool is ready; fall back to time regardless.
-    seed = static_cast<uint64_t>(
-        std::chrono::steady_clock::now().time_since_epoch().count());
+    seed = static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count());
   }
   return seed;
 }

@@ -3,11 +3,11 @@
 #ifndef KARST_COMMON_STATUS_MACROS_H_
 #define KARST_COMMON_STATUS_MACROS_H_
 
-#include "absl/strings/string_view.h"
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace karst {
 namespace status_internal {
@@ -29,12 +29,12 @@ absl::Status Annotate(const absl::Status& status, absl::string_view context);
 #define KARST_STATUS_CONCAT(a, b) KARST_STATUS_CONCAT_INNER(a, b)
 
 // Evaluates `expr` (an absl::Status or absl::StatusOr<T>) once; returns its status if not OK.
-#define RETURN_IF_ERROR(expr)                                                          \
-  do {                                                                                 \
-    if (auto&& karst_status_value = (expr);                                           \
-        !::karst::status_internal::AsStatus(karst_status_value).ok()) {               \
-      return ::karst::status_internal::AsStatus(karst_status_value);                  \
-    }                                                                                  \
+#define RETURN_IF_ERROR(expr)                                           \
+  do {                                                                  \
+    if (auto&& karst_status_value = (expr);                             \
+        !::karst::status_internal::AsStatus(karst_status_value).ok()) { \
+      return ::karst::status_internal::AsStatus(karst_status_value);    \
+    }                                                                   \
   } while (false)
 
 // `ASSIGN_OR_RETURN(auto x, Foo());` evaluates Foo() once; on error returns its status,

@@ -41,10 +41,10 @@ class StrongId {
   Rep value_{};
 };
 
-#define KARST_DEFINE_STRONG_ID(Name, Rep)                 \
-  struct Name##Tag {                                      \
-    static constexpr const char* kName = #Name;           \
-  };                                                      \
+#define KARST_DEFINE_STRONG_ID(Name, Rep)       \
+  struct Name##Tag {                            \
+    static constexpr const char* kName = #Name; \
+  };                                            \
   using Name = ::karst::StrongId<Name##Tag, Rep>
 
 // A node in the cluster (Kafka's node.id / broker.id).

@@ -42,9 +42,9 @@ absl::Status AddEnvironment(const DefIndex& defs, const std::vector<std::string>
     const std::string value = eq == std::string::npos ? "" : entry.substr(eq + 1);
     auto it = by_variable.find(variable);
     if (it == by_variable.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "unknown configuration key from environment variable ", variable,
-          " (KARST_ variables must name a key, e.g. KARST_NODE_ID for node.id)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown configuration key from environment variable ", variable,
+                       " (KARST_ variables must name a key, e.g. KARST_NODE_ID for node.id)"));
     }
     out.push_back({it->second, value, Origin::Environment(variable)});
   }
@@ -58,16 +58,15 @@ absl::Status AddOverrides(const std::vector<std::string>& overrides, std::vector
       return absl::InvalidArgumentError(
           absl::StrCat("flag --override ", flag, ": expected key=value"));
     }
-    out.push_back({flag.substr(0, eq), flag.substr(eq + 1),
-                   Origin::Flag(absl::StrCat("--override ", flag))});
+    out.push_back(
+        {flag.substr(0, eq), flag.substr(eq + 1), Origin::Flag(absl::StrCat("--override ", flag))});
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<Config> Config::Resolve(const std::vector<ConfigDef>& defs,
-                                       const Sources& sources) {
+absl::StatusOr<Config> Config::Resolve(const std::vector<ConfigDef>& defs, const Sources& sources) {
   DefIndex index;
   for (const ConfigDef& def : defs) index[def.name] = &def;
 
@@ -148,7 +147,8 @@ std::vector<std::string> Config::Describe() const {
   std::vector<std::string> lines;
   for (const auto& [name, entry] : entries_) {
     if (std::holds_alternative<std::monostate>(entry.value)) continue;
-    lines.push_back(absl::StrCat(name, "=", Render(entry.value), " (", entry.origin.ToString(), ")"));
+    lines.push_back(
+        absl::StrCat(name, "=", Render(entry.value), " (", entry.origin.ToString(), ")"));
   }
   return lines;
 }

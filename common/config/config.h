@@ -14,10 +14,10 @@
 #include <map>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/config/config_def.h"
 #include "common/config/origin.h"
 #include "common/config/properties.h"
@@ -36,8 +36,7 @@ struct Sources {
 class Config {
  public:
   // Resolves every key of `defs` from `sources`. See the header comment for the errors.
-  static absl::StatusOr<Config> Resolve(const std::vector<ConfigDef>& defs,
-                                        const Sources& sources);
+  static absl::StatusOr<Config> Resolve(const std::vector<ConfigDef>& defs, const Sources& sources);
 
   // Typed reads. REQUIRES: `name` is defined with that type (a programming error otherwise,
   // which CHECK-fails) and is set (use IsSet for keys without a default).

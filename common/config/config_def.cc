@@ -12,8 +12,8 @@ namespace {
 
 absl::Status Invalid(const ConfigDef& def, absl::string_view raw, const Origin& origin,
                      absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat(def.name, " = '", raw, "' (", origin.ToString(),
-                                                 "): ", why));
+  return absl::InvalidArgumentError(
+      absl::StrCat(def.name, " = '", raw, "' (", origin.ToString(), "): ", why));
 }
 
 bool IsAllowed(const ConfigDef& def, absl::string_view value) {
@@ -37,13 +37,13 @@ std::string DescribeAllowed(const ConfigDef& def) {
     case Type::kBool:
       return "expected true or false";
     case Type::kString:
-      return def.allowed.empty() ? "expected a string"
-                                 : absl::StrCat("expected one of: ", absl::StrJoin(def.allowed, ", "));
-    case Type::kList:
       return def.allowed.empty()
-                 ? "expected a comma-separated list"
-                 : absl::StrCat("expected a comma-separated list of: ",
-                                absl::StrJoin(def.allowed, ", "));
+                 ? "expected a string"
+                 : absl::StrCat("expected one of: ", absl::StrJoin(def.allowed, ", "));
+    case Type::kList:
+      return def.allowed.empty() ? "expected a comma-separated list"
+                                 : absl::StrCat("expected a comma-separated list of: ",
+                                                absl::StrJoin(def.allowed, ", "));
   }
   return "";
 }

@@ -9,11 +9,11 @@
 #include <limits>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/config/origin.h"
 
 namespace karst::config {

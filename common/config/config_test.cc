@@ -15,11 +15,10 @@ std::vector<ConfigDef> Defs() {
   ConfigDef partitions{"num.partitions", Type::kInt, "1", false, 1, 100, {}, ""};
   ConfigDef node{"node.id", Type::kInt, std::nullopt, true, 0, 1000, {}, ""};
   ConfigDef enable{"auto.create.topics.enable", Type::kBool, "true", false, 0, 0, {}, ""};
-  ConfigDef roles{"process.roles", Type::kList, "broker", false, 0, 0, {"broker", "controller"},
-                  ""};
+  ConfigDef roles{"process.roles",          Type::kList, "broker", false, 0, 0,
+                  {"broker", "controller"}, ""};
   ConfigDef level{"logger.level", Type::kString, "info", false, 0, 0, {"info", "debug"}, ""};
-  ConfigDef retention{"log.retention.ms", Type::kLong, std::nullopt, false, -1, INT64_MAX, {},
-                      ""};
+  ConfigDef retention{"log.retention.ms", Type::kLong, std::nullopt, false, -1, INT64_MAX, {}, ""};
   return {partitions, node, enable, roles, level, retention};
 }
 
@@ -97,9 +96,9 @@ TEST(Config, MalformedValuesNameKeySourceAndWhatIsAllowed) {
   EXPECT_THAT(Config::Resolve(Defs(), FileSources("node.id=1\nauto.create.topics.enable=yes\n")),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("(server.properties:2): expected true or false")));
-  EXPECT_THAT(Config::Resolve(Defs(), FileSources("node.id=1\nlogger.level=loud\n")),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("expected one of: info, debug")));
+  EXPECT_THAT(
+      Config::Resolve(Defs(), FileSources("node.id=1\nlogger.level=loud\n")),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expected one of: info, debug")));
   EXPECT_THAT(Config::Resolve(Defs(), FileSources("node.id=1\nprocess.roles=broker,gateway\n")),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("'gateway' is not allowed; expected a comma-separated list of: "
@@ -118,9 +117,10 @@ TEST(Config, OutOfRangeValuesAreRejectedFromEverySource) {
                        HasSubstr("(environment variable KARST_NUM_PARTITIONS)")));
   Sources flag = FileSources("node.id=1\n");
   flag.overrides = {"node.id=-1"};
-  EXPECT_THAT(Config::Resolve(Defs(), flag),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("(flag --override node.id=-1): expected an integer in [0, 1000]")));
+  EXPECT_THAT(
+      Config::Resolve(Defs(), flag),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("(flag --override node.id=-1): expected an integer in [0, 1000]")));
   EXPECT_THAT(Config::Resolve(Defs(), FileSources("node.id=99999999999999999999\n")),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("node.id")));
 }
@@ -142,8 +142,8 @@ TEST(Config, KeyErrorNamesTheOrigin) {
   ASSERT_OK_AND_ASSIGN(Config c, Config::Resolve(Defs(), FileSources("node.id=1\n")));
   EXPECT_THAT(KeyError(c, "node.id", "clash"),
               StatusIs(absl::StatusCode::kInvalidArgument, "node.id (server.properties:1): clash"));
-  EXPECT_THAT(KeyError(c, "num.partitions", "x"), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                            HasSubstr("(default)")));
+  EXPECT_THAT(KeyError(c, "num.partitions", "x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("(default)")));
 }
 
 }  // namespace

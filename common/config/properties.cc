@@ -42,8 +42,7 @@ std::vector<LogicalLine> LogicalLines(absl::string_view text) {
       lines.push_back({"", number});
     }
     size_t backslashes = 0;
-    while (backslashes < physical.size() &&
-           physical[physical.size() - 1 - backslashes] == '\\') {
+    while (backslashes < physical.size() && physical[physical.size() - 1 - backslashes] == '\\') {
       ++backslashes;
     }
     continuing = backslashes % 2 == 1;
@@ -67,10 +66,18 @@ absl::StatusOr<std::string> Unescape(absl::string_view raw, const std::string& f
     }
     if (++i == raw.size()) break;
     switch (raw[i]) {
-      case 't': out.push_back('\t'); break;
-      case 'n': out.push_back('\n'); break;
-      case 'r': out.push_back('\r'); break;
-      case 'f': out.push_back('\f'); break;
+      case 't':
+        out.push_back('\t');
+        break;
+      case 'n':
+        out.push_back('\n');
+        break;
+      case 'r':
+        out.push_back('\r');
+        break;
+      case 'f':
+        out.push_back('\f');
+        break;
       case 'u': {
         if (i + 4 >= raw.size()) {
           return LineError(file, line, "malformed \\uXXXX escape");
@@ -79,10 +86,14 @@ absl::StatusOr<std::string> Unescape(absl::string_view raw, const std::string& f
         for (int k = 1; k <= 4; ++k) {
           const char c = raw[i + k];
           code <<= 4;
-          if (c >= '0' && c <= '9') code |= c - '0';
-          else if (c >= 'a' && c <= 'f') code |= c - 'a' + 10;
-          else if (c >= 'A' && c <= 'F') code |= c - 'A' + 10;
-          else return LineError(file, line, "malformed \\uXXXX escape");
+          if (c >= '0' && c <= '9')
+            code |= c - '0';
+          else if (c >= 'a' && c <= 'f')
+            code |= c - 'a' + 10;
+          else if (c >= 'A' && c <= 'F')
+            code |= c - 'A' + 10;
+          else
+            return LineError(file, line, "malformed \\uXXXX escape");
         }
         i += 4;
         // UTF-8 encode (the BMP is enough for configuration text).
@@ -98,7 +109,9 @@ absl::StatusOr<std::string> Unescape(absl::string_view raw, const std::string& f
         }
         break;
       }
-      default: out.push_back(raw[i]); break;
+      default:
+        out.push_back(raw[i]);
+        break;
     }
   }
   return out;
@@ -143,9 +156,9 @@ absl::StatusOr<std::vector<Property>> ParseProperties(absl::string_view text,
     if (!value.ok()) return value.status();
     auto [it, inserted] = first_line.emplace(*key, logical.line);
     if (!inserted) {
-      return LineError(file, logical.line,
-                       absl::StrCat("duplicate key '", *key, "' (first set at line ",
-                                    it->second, ")"));
+      return LineError(
+          file, logical.line,
+          absl::StrCat("duplicate key '", *key, "' (first set at line ", it->second, ")"));
     }
     properties.push_back({*std::move(key), *std::move(value), Origin::File(file, logical.line)});
   }

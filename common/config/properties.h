@@ -9,10 +9,10 @@
 #define KARST_COMMON_CONFIG_PROPERTIES_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "common/config/origin.h"
 
 namespace karst::config {

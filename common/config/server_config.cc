@@ -33,8 +33,9 @@ absl::StatusOr<std::vector<Listener>> ParseListeners(const Config& config, absl:
     absl::StatusOr<Listener> listener = ParseListener(item);
     if (!listener.ok()) return KeyError(config, key, listener.status().message());
     if (!names.insert(listener->name).second) {
-      return KeyError(config, key, absl::StrCat("listener name ", listener->name,
-                                                " appears twice; names must be unique"));
+      return KeyError(
+          config, key,
+          absl::StrCat("listener name ", listener->name, " appears twice; names must be unique"));
     }
     listeners.push_back(*std::move(listener));
   }
@@ -97,9 +98,9 @@ absl::Status ResolveRoles(const Config& config, ServerConfig& out) {
   }
   ASSIGN_OR_RETURN(out.controller_quorum_voters, ParseVoters(config));
   if (out.HasRole(Role::kController)) {
-    const bool voter = std::any_of(
-        out.controller_quorum_voters.begin(), out.controller_quorum_voters.end(),
-        [&](const Voter& v) { return v.id == out.node_id; });
+    const bool voter =
+        std::any_of(out.controller_quorum_voters.begin(), out.controller_quorum_voters.end(),
+                    [&](const Voter& v) { return v.id == out.node_id; });
     if (!voter) {
       return KeyError(config, "controller.quorum.voters",
                       absl::StrCat("a controller's node.id (", out.node_id.value(),
@@ -139,12 +140,8 @@ void ResolveLog(const Config& config, ServerConfig& out) {
   out.message_max_bytes = static_cast<int32_t>(config.GetInt("message.max.bytes"));
 }
 
-int32_t I32(const Config& c, absl::string_view key) {
-  return static_cast<int32_t>(c.GetInt(key));
-}
-int16_t I16(const Config& c, absl::string_view key) {
-  return static_cast<int16_t>(c.GetInt(key));
-}
+int32_t I32(const Config& c, absl::string_view key) { return static_cast<int32_t>(c.GetInt(key)); }
+int16_t I16(const Config& c, absl::string_view key) { return static_cast<int16_t>(c.GetInt(key)); }
 
 void ResolveScalars(const Config& c, ServerConfig& out) {
   out.inter_broker_listener_name = c.GetString("inter.broker.listener.name");
@@ -164,8 +161,7 @@ void ResolveScalars(const Config& c, ServerConfig& out) {
   out.socket_request_max_bytes = I32(c, "socket.request.max.bytes");
   out.offsets_topic_replication_factor = I16(c, "offsets.topic.replication.factor");
   out.offsets_topic_num_partitions = I32(c, "offsets.topic.num.partitions");
-  out.transaction_state_log_replication_factor =
-      I16(c, "transaction.state.log.replication.factor");
+  out.transaction_state_log_replication_factor = I16(c, "transaction.state.log.replication.factor");
   out.transaction_state_log_min_isr = I32(c, "transaction.state.log.min.isr");
   out.transaction_state_log_num_partitions = I32(c, "transaction.state.log.num.partitions");
   out.group_initial_rebalance_delay_ms = I32(c, "group.initial.rebalance.delay.ms");

@@ -19,24 +19,23 @@ ConfigDef Int(std::string name, std::optional<std::string> def, int64_t min, int
 }
 
 ConfigDef Long(std::string name, std::optional<std::string> def, int64_t min, std::string doc) {
-  return ConfigDef{std::move(name), Type::kLong, std::move(def), false, min, kLongMax, {},
-                   std::move(doc)};
+  return ConfigDef{std::move(name), Type::kLong, std::move(def), false, min,
+                   kLongMax,        {},          std::move(doc)};
 }
 
 ConfigDef Bool(std::string name, std::string def, std::string doc) {
-  return ConfigDef{std::move(name), Type::kBool, std::move(def), false, 0, 0, {},
-                   std::move(doc)};
+  return ConfigDef{std::move(name), Type::kBool, std::move(def), false, 0, 0, {}, std::move(doc)};
 }
 
 ConfigDef String(std::string name, std::optional<std::string> def, std::string doc,
                  std::vector<std::string> allowed = {}) {
-  return ConfigDef{std::move(name), Type::kString, std::move(def), false, 0, 0,
+  return ConfigDef{std::move(name),    Type::kString, std::move(def), false, 0, 0,
                    std::move(allowed), std::move(doc)};
 }
 
 ConfigDef List(std::string name, std::optional<std::string> def, std::string doc,
                std::vector<std::string> allowed = {}) {
-  return ConfigDef{std::move(name), Type::kList, std::move(def), false, 0, 0,
+  return ConfigDef{std::move(name),    Type::kList,   std::move(def), false, 0, 0,
                    std::move(allowed), std::move(doc)};
 }
 

@@ -68,11 +68,11 @@ TEST(ServerConfig, RetentionMsBeatsMinutesBeatsHours) {
   constexpr absl::string_view kBase = "node.id=0\nprocess.roles=broker\n";
   ASSERT_OK_AND_ASSIGN(ServerConfig h, LoadText(kBase, {"log.retention.hours=2"}));
   EXPECT_EQ(h.log_retention_ms, 2 * 3600 * 1000);
-  ASSERT_OK_AND_ASSIGN(ServerConfig m, LoadText(kBase, {"log.retention.hours=2",
-                                                        "log.retention.minutes=3"}));
+  ASSERT_OK_AND_ASSIGN(ServerConfig m,
+                       LoadText(kBase, {"log.retention.hours=2", "log.retention.minutes=3"}));
   EXPECT_EQ(m.log_retention_ms, 3 * 60 * 1000);
-  ASSERT_OK_AND_ASSIGN(ServerConfig ms, LoadText(kBase, {"log.retention.minutes=3",
-                                                         "log.retention.ms=-1"}));
+  ASSERT_OK_AND_ASSIGN(ServerConfig ms,
+                       LoadText(kBase, {"log.retention.minutes=3", "log.retention.ms=-1"}));
   EXPECT_EQ(ms.log_retention_ms, -1);
 }
 
@@ -100,9 +100,9 @@ TEST(ServerConfig, MalformedListenersAreNamed) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("brackets")));
   EXPECT_THAT(LoadText(kBase, {"listeners=A://:1,A://:2"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("appears twice")));
-  EXPECT_THAT(LoadText(kBase, {"advertised.listeners=SSL://h:1"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("listener SSL is not in listeners")));
+  EXPECT_THAT(
+      LoadText(kBase, {"advertised.listeners=SSL://h:1"}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("listener SSL is not in listeners")));
   ASSERT_OK_AND_ASSIGN(ServerConfig v6, LoadText(kBase, {"listeners=PLAINTEXT://[::1]:9092"}));
   EXPECT_EQ(v6.listeners[0].address.host, "::1");
 }
@@ -122,9 +122,10 @@ TEST(ServerConfig, ControllerMustBeAVoter) {
 
 TEST(ServerConfig, CrossKeyChecks) {
   constexpr absl::string_view kBase = "node.id=1\nprocess.roles=broker\n";
-  EXPECT_THAT(LoadText(kBase, {"group.min.session.timeout.ms=10", "group.max.session.timeout.ms=5"}),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("must not exceed group.max.session.timeout.ms")));
+  EXPECT_THAT(
+      LoadText(kBase, {"group.min.session.timeout.ms=10", "group.max.session.timeout.ms=5"}),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("must not exceed group.max.session.timeout.ms")));
   EXPECT_THAT(LoadText(kBase, {"broker.heartbeat.interval.ms=9000"}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("broker.session.timeout")));
   EXPECT_THAT(LoadText(kBase, {"admin.listener=nohost"}),
