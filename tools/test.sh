@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing (tools/setup.sh), builds and runs every Bazel
+# test, checks the layering table against the real dependency graph, and ends with the line
+# "N passed, N failed". Extra arguments go to `bazel test` (e.g. --config=asan).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+tools/setup.sh || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+bazel test --keep_going --test_summary=short //... "$@" 2>&1 | tee "$log"
+bazel_rc=${PIPESTATUS[0]}
+
+echo "--- layering (tools/layering/rules.txt) ---"
+bazel query 'deps(//...)' --notool_deps --noimplicit_deps --output=graph \
+  --nograph:factored 2>/dev/null |
+  /usr/bin/python3 tools/layering/check_layering.py tools/layering/rules.txt
+layering_rc=${PIPESTATUS[1]}
+[[ ${PIPESTATUS[0]} -eq 0 ]] || layering_rc=1
+
+extra=("layering=$layering_rc")
+# Bazel exit 3 means tests failed (counted from the log); any other failure is a build error.
+if [[ $bazel_rc -ne 0 && $bazel_rc -ne 3 ]]; then extra+=("bazel-build(exit $bazel_rc)=1"); fi
+/usr/bin/python3 tools/test_summary.py "$log" "$(readlink -f bazel-testlogs)" "${extra[@]}"
