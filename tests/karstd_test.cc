@@ -1,0 +1,136 @@
+// karstd as a user meets it: a real process with a generated config. It serves Prometheus
+// metrics with the build-info gauge, stops on SIGTERM with exit 0 inside its 5 s deadline,
+// and refuses bad configuration with exit 2 and a message naming the key and its source.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/testing/status_matchers.h"
+#include "gtest/gtest.h"
+#include "tests/harness/address_block.h"
+#include "tests/harness/node.h"
+#include "tests/harness/wait.h"
+
+namespace karst::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+NodeOptions Options(const std::string& name) {
+  NodeOptions options;
+  options.karstd_path = std::getenv("KARSTD");
+  options.node_id = 1;
+  options.address = AddressBlock::ForCurrentTest().Address(0);
+  options.process_roles = "broker";
+  options.logger_level = "info";
+  options.dir = std::filesystem::path(std::getenv("TEST_TMPDIR")) / name;
+  return options;
+}
+
+std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Waits for a node that should refuse to start, and returns its exit status.
+absl::StatusOr<ExitStatus> WaitForExit(Node& node) {
+  absl::Status exited =
+      WaitFor([&] { return !node.IsRunning(); }, absl::Seconds(10), "karstd to exit");
+  if (!exited.ok()) return exited;
+  return *node.exit_status();
+}
+
+TEST(Karstd, ServesMetricsWithTheBuildInfoGauge) {
+  Node node(Options("metrics"));
+  ASSERT_OK(node.Start());
+  ASSERT_OK(node.WaitHealthy(absl::Seconds(20)));
+  ASSERT_OK_AND_ASSIGN(HttpResponse metrics, node.AdminGet("/metrics"));
+  EXPECT_EQ(metrics.status_code, 200);
+  EXPECT_THAT(metrics.body, HasSubstr("# TYPE karst_build_info gauge"));
+  EXPECT_THAT(metrics.body, HasSubstr("version=\"0.1.0\"} 1"));
+  EXPECT_THAT(metrics.body, HasSubstr("process_cpu_seconds_total"));
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, node.Terminate(absl::Seconds(5)));
+  EXPECT_TRUE(status.Success()) << status.ToString();
+}
+
+TEST(Karstd, SigtermExitsZeroWithinTheShutdownDeadline) {
+  Node node(Options("sigterm"));
+  ASSERT_OK(node.Start());
+  ASSERT_OK(node.WaitHealthy(absl::Seconds(20)));
+  // Terminate fails with kDeadlineExceeded if the process outlives the 5 s contract.
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, node.Terminate(absl::Seconds(5)));
+  EXPECT_TRUE(status.Success()) << status.ToString();
+  EXPECT_THAT(ReadFile(node.log_path()), HasSubstr("shutdown complete"));
+}
+
+TEST(Karstd, BadValueInTheFileExitsTwoNamingKeyFileAndLine) {
+  NodeOptions options = Options("bad-value");
+  options.properties["num.partitions"] = "zero";
+  Node node(options);
+  ASSERT_OK(node.Start());
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, WaitForExit(node));
+  EXPECT_EQ(status.exit_code, 2);
+  const std::string log = ReadFile(node.log_path());
+  EXPECT_THAT(
+      log, HasSubstr(absl::StrCat("num.partitions = 'zero' (", node.config_path().string(), ":")));
+  EXPECT_THAT(log, HasSubstr("expected an integer in [1, 2147483647]"));
+}
+
+TEST(Karstd, UnknownKeyAndUnknownRoleAreStartUpErrors) {
+  NodeOptions unknown = Options("unknown-key");
+  unknown.properties["num.partitons"] = "3";
+  Node a(unknown);
+  ASSERT_OK(a.Start());
+  ASSERT_OK_AND_ASSIGN(ExitStatus a_status, WaitForExit(a));
+  EXPECT_EQ(a_status.exit_code, 2);
+  EXPECT_THAT(ReadFile(a.log_path()), HasSubstr("unknown configuration key 'num.partitons'"));
+
+  NodeOptions role = Options("unknown-role");
+  role.overrides = {"process.roles=broker,gateway"};
+  Node b(role);
+  ASSERT_OK(b.Start());
+  ASSERT_OK_AND_ASSIGN(ExitStatus b_status, WaitForExit(b));
+  EXPECT_EQ(b_status.exit_code, 2);
+  EXPECT_THAT(ReadFile(b.log_path()),
+              HasSubstr("(flag --override process.roles=broker,gateway): 'gateway' is not "
+                        "allowed"));
+}
+
+TEST(Karstd, FlagBeatsEnvironmentBeatsFile) {
+  NodeOptions options = Options("precedence");
+  options.properties["num.partitions"] = "3";
+  options.properties["default.replication.factor"] = "1";
+  options.environment = {"KARST_NUM_PARTITIONS=5", "KARST_DEFAULT_REPLICATION_FACTOR=2"};
+  options.overrides = {"num.partitions=7"};
+  Node node(options);
+  ASSERT_OK(node.Start());
+  ASSERT_OK(node.WaitHealthy(absl::Seconds(20)));
+  const std::string log = ReadFile(node.log_path());
+  EXPECT_THAT(log, HasSubstr("num.partitions=7 (flag --override num.partitions=7)"));
+  EXPECT_THAT(log, HasSubstr("default.replication.factor=2 (environment variable "
+                             "KARST_DEFAULT_REPLICATION_FACTOR)"));
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, node.Terminate(absl::Seconds(5)));
+  EXPECT_TRUE(status.Success());
+}
+
+TEST(Karstd, AdminPortInUseExitsOne) {
+  NodeOptions options = Options("port-in-use");
+  Node first(options);
+  ASSERT_OK(first.Start());
+  ASSERT_OK(first.WaitHealthy(absl::Seconds(20)));
+  options.dir = options.dir.string() + "-second";
+  Node second(options);
+  ASSERT_OK(second.Start());
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, WaitForExit(second));
+  EXPECT_EQ(status.exit_code, 1);
+  EXPECT_THAT(ReadFile(second.log_path()), HasSubstr("cannot listen"));
+  ASSERT_OK_AND_ASSIGN(ExitStatus first_status, first.Terminate(absl::Seconds(5)));
+  EXPECT_TRUE(first_status.Success());
+}
+
+}  // namespace
+}  // namespace karst::testing
