@@ -16,6 +16,8 @@ PACKAGES=(
   libasio-dev libssl-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
   # Tests: real clients, link cutting, HTTP probes.
   kcat python3-confluent-kafka python3-kafka nftables curl procps iproute2
+  # Codecs kafka-python needs to build the golden record batches (tools/capture).
+  python3-snappy python3-lz4 python3-zstandard
 )
 
 missing=()
