@@ -1,0 +1,157 @@
+// Log: one partition replica's durable log, in the directory `<log dir>/<topic>-<partition>`,
+// kept as Kafka keeps it: segments named by base offset (20 digits) with a `.log` of record
+// batches stored as received, a sparse `.index` (offset -> file position, every
+// `index_interval_bytes`) and a `.timeindex` (timestamp -> offset). Beside them:
+// `leader-epoch-checkpoint` (epoch -> start offset, KIP-101), `recovery-point` (everything
+// below it was synced) and `log-start-offset`; `clean-shutdown` marks a clean Close().
+//
+// Opening after an unclean stop scans from the recovery point, validates every batch
+// (length, magic, CRC), truncates a torn or corrupt tail and rebuilds the indexes it scanned.
+// A corrupt batch inside an earlier, closed segment is counted and logged, and the log
+// refuses (kDataLoss) to serve from that batch on rather than serve garbage.
+//
+// Thread-safety: not thread-safe; the partition that owns a Log serialises calls (the broker
+// holds the partition's mutex). Errors: kOutOfRange for offsets outside
+// [LogStartOffset, LogEndOffset]; kInvalidArgument for a malformed batch or a follower batch
+// that does not continue the log; kDataLoss for corruption; kInternal for I/O failures.
+#ifndef KARST_STORAGE_LOG_H_
+#define KARST_STORAGE_LOG_H_
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/clock.h"
+#include "common/strong_id.h"
+#include "storage/file_system.h"
+#include "storage/leader_epoch_cache.h"
+#include "storage/log_metrics.h"
+#include "storage/segment.h"
+
+namespace karst::storage {
+
+struct LogOptions {
+  int32_t segment_bytes = 1 << 30;                // segment.bytes
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;    // segment.ms
+  int32_t index_interval_bytes = 4096;            // index.interval.bytes
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // retention.ms; -1: unlimited
+  int64_t retention_bytes = -1;                   // retention.bytes; -1: unlimited
+  int64_t flush_messages = INT64_MAX;             // flush.messages
+  int64_t flush_ms = INT64_MAX;                   // flush.ms
+  size_t max_batch_bytes = 64 * 1024 * 1024;      // larger batches are rejected
+};
+
+enum class AppendOrigin {
+  kLeader,    // Assign offsets from LogEndOffset and stamp the leader epoch.
+  kFollower,  // Keep the leader's offsets and epoch; the batch must start at LogEndOffset.
+};
+
+enum class Durability { kDefault, kSyncBeforeReturn };
+
+struct AppendResult {
+  Offset first_offset;
+  Offset last_offset;
+  int64_t max_timestamp = -1;
+};
+
+struct ReadResult {
+  std::string records;  // Whole batches, concatenated; empty at the log end.
+  Offset next_offset;   // The offset after the last batch returned.
+};
+
+class Log {
+ public:
+  // Opens (creating if missing) the log in `dir`, recovering as described above.
+  // `clock` and `fs` must outlive the Log; `metrics` may be null.
+  static absl::StatusOr<std::unique_ptr<Log>> Open(std::string dir, LogOptions options,
+                                                   FileSystem& fs, Clock& clock,
+                                                   LogMetrics* metrics = nullptr);
+  ~Log();
+
+  // Appends one record batch v2. For kLeader, `leader_epoch` is written into the batch.
+  absl::StatusOr<AppendResult> Append(absl::string_view batch, AppendOrigin origin,
+                                      LeaderEpoch leader_epoch,
+                                      Durability durability = Durability::kDefault);
+
+  // Whole batches starting with the one containing `offset`, up to `max_bytes` (at least one
+  // batch, even a larger one, as Kafka's KIP-74). Reads stop at a segment's end.
+  absl::StatusOr<ReadResult> Read(Offset offset, size_t max_bytes) const;
+
+  // The first offset whose batch has a max timestamp >= `timestamp`; nullopt if none.
+  absl::StatusOr<std::optional<Offset>> OffsetForTimestamp(int64_t timestamp) const;
+
+  Offset LogStartOffset() const { return log_start_offset_; }
+  Offset LogEndOffset() const { return log_end_offset_; }
+
+  // Removes every batch at or above `offset` (a follower that diverged). A batch that
+  // straddles `offset` is removed whole; if that takes the batch holding LogStartOffset, the
+  // log becomes empty at LogStartOffset. kInvalidArgument if offset < LogStartOffset.
+  absl::Status TruncateTo(Offset offset);
+
+  // DeleteRecords: moves LogStartOffset up to `offset` and deletes whole segments below it.
+  absl::Status DeleteRecordsBefore(Offset offset);
+
+  // Deletes closed segments past retention.ms or beyond retention.bytes; never the active
+  // segment. Returns how many segments were deleted.
+  absl::StatusOr<int> ApplyRetention();
+
+  // Syncs everything appended and advances the recovery point.
+  absl::Status Flush();
+  // Flushes if flush.ms has passed since the last flush (call periodically).
+  absl::Status MaybeFlushOnTime();
+
+  // Flushes, writes the clean-shutdown marker and closes files. Further calls fail.
+  absl::Status Close();
+
+  const LeaderEpochCache& leader_epochs() const { return *epochs_; }
+  size_t SegmentCount() const { return segments_.size(); }
+  uint64_t SizeBytes() const;
+  Offset RecoveryPoint() const { return recovery_point_; }
+  // The offset of the first corrupt batch found in a closed segment, if any.
+  std::optional<Offset> CorruptFrom() const { return corrupt_from_; }
+
+ private:
+  Log(std::string dir, LogOptions options, FileSystem& fs, Clock& clock, LogMetrics* metrics);
+
+  absl::Status Load();
+  absl::Status Recover(bool clean);
+  // Deletes every segment and starts an empty log at `offset` (both start and end).
+  absl::Status ResetTo(Offset offset);
+  absl::Status RollIfNeeded(size_t incoming_bytes, Offset first);
+  absl::Status Roll(Offset base);
+  void NoteRead(int64_t base) const;
+  void ReleaseIdleSegments() const;
+  absl::Status WriteRecoveryPoint();
+  absl::Status WriteLogStartOffset();
+  absl::Status DeleteSegment(int64_t base_offset);
+  void PublishMetrics() const;
+  Segment& Active() { return *segments_.rbegin()->second; }
+
+  std::string dir_;
+  LogOptions options_;
+  FileSystem& fs_;
+  Clock& clock_;
+  LogMetrics* metrics_;
+  std::map<int64_t, std::unique_ptr<Segment>> segments_;  // By base offset.
+  std::unique_ptr<LeaderEpochCache> epochs_;
+  Offset log_start_offset_{0};
+  Offset log_end_offset_{0};
+  Offset recovery_point_{0};
+  std::optional<Offset> corrupt_from_;
+  int64_t unflushed_messages_ = 0;
+  absl::Duration last_flush_;
+  bool closed_ = false;
+  // Closed segments read most recently, oldest first; at most kOpenClosedSegments stay open.
+  static constexpr size_t kOpenClosedSegments = 2;
+  mutable std::deque<int64_t> recently_read_;
+};
+
+}  // namespace karst::storage
+
+#endif  // KARST_STORAGE_LOG_H_
