@@ -14,7 +14,9 @@ Stdlib only. Speaks just enough of the Kafka wire protocol for a librdkafka
                        (for transactional.id: this broker coordinates, every
                         request succeeds; no control batches are involved)
 
-Any other request is logged and the connection is closed.
+Any other request is logged and the connection is closed. Subclasses (see
+fetch_broker.py) serve more APIs by overriding the `supported` and
+`advertised_only` tables and `_dispatch`.
 
 Usage as a module:
     broker = FakeBroker(); port = broker.start(); ...; broker.stop()
@@ -166,6 +168,9 @@ class Writer:
 
 
 class FakeBroker:
+    supported = SUPPORTED
+    advertised_only = ADVERTISED_ONLY
+
     def __init__(self, host="127.0.0.1", port=0, log=None):
         self.host = host
         self.port = port
@@ -223,20 +228,26 @@ class FakeBroker:
 
     def _serve(self, conn):
         with conn:
-            while True:
-                size_b = self._recv_exact(conn, 4)
-                if size_b is None:
-                    return
-                (size,) = struct.unpack(">i", size_b)
-                frame = self._recv_exact(conn, size)
-                if frame is None:
-                    return
-                resp = self._handle(frame)
-                if resp is None:
-                    return
-                if resp is NO_RESPONSE:
-                    continue
-                conn.sendall(struct.pack(">i", len(resp)) + resp)
+            try:
+                self._serve_requests(conn)
+            except OSError as e:  # e.g. a consumer closing during a long poll
+                self.log("connection dropped by the client: %s" % e)
+
+    def _serve_requests(self, conn):
+        while True:
+            size_b = self._recv_exact(conn, 4)
+            if size_b is None:
+                return
+            (size,) = struct.unpack(">i", size_b)
+            frame = self._recv_exact(conn, size)
+            if frame is None:
+                return
+            resp = self._handle(frame)
+            if resp is None:
+                return
+            if resp is NO_RESPONSE:
+                continue
+            conn.sendall(struct.pack(">i", len(resp)) + resp)
 
     def _handle(self, frame):
         r = Reader(frame)
@@ -253,26 +264,32 @@ class FakeBroker:
         if api_key == API_API_VERSIONS:
             return header.bytes() + self._api_versions(r, api_version)
 
-        lo_hi = SUPPORTED.get(api_key)
+        lo_hi = self.supported.get(api_key)
         if lo_hi is None or not lo_hi[0] <= api_version <= lo_hi[1]:
             self.log("unsupported request api_key=%d v%d: closing"
                      % (api_key, api_version))
             return None
-        if api_key == API_METADATA:
-            body = self._metadata(r, api_version)
-        elif api_key == API_PRODUCE:
-            body = self._produce(r, api_version, client_id)
-        elif api_key == API_INIT_PRODUCER_ID:
-            body = self._init_producer_id(r, api_version)
-        elif api_key == API_FIND_COORDINATOR:
-            body = self._find_coordinator(r, api_version)
-        elif api_key == API_ADD_PARTITIONS_TO_TXN:
-            body = self._add_partitions_to_txn(r, api_version)
-        elif api_key == API_END_TXN:
-            body = self._end_txn(r, api_version)
+        body = self._dispatch(api_key, api_version, r, client_id)
         if body is NO_RESPONSE:
             return NO_RESPONSE
         return header.bytes() + body
+
+    def _dispatch(self, api_key, api_version, r, client_id):
+        """Returns the response body (or NO_RESPONSE) for a supported API."""
+        if api_key == API_METADATA:
+            return self._metadata(r, api_version)
+        if api_key == API_PRODUCE:
+            return self._produce(r, api_version, client_id)
+        if api_key == API_INIT_PRODUCER_ID:
+            return self._init_producer_id(r, api_version)
+        if api_key == API_FIND_COORDINATOR:
+            return self._find_coordinator(r, api_version)
+        if api_key == API_ADD_PARTITIONS_TO_TXN:
+            return self._add_partitions_to_txn(r, api_version)
+        if api_key == API_END_TXN:
+            return self._end_txn(r, api_version)
+        raise ValueError("api_key %d is in `supported` but not dispatched"
+                         % api_key)
 
     # -- APIs ----------------------------------------------------------------
     def _api_versions(self, r, v):
@@ -290,7 +307,8 @@ class FakeBroker:
             r.tagged_fields()
             self.log("client software %s %s" % (name, version))
         w.int16(0)
-        keys = sorted(list(SUPPORTED.items()) + list(ADVERTISED_ONLY.items()))
+        keys = sorted(list(self.supported.items())
+                      + list(self.advertised_only.items()))
         if flexible:
             w.uvarint(len(keys) + 1)
         else:
