@@ -18,6 +18,11 @@ TEST(Logging, ParsesEveryLevelName) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("allowed: trace")));
 }
 
+TEST(Logging, FormatsAbslStringView) {
+  EXPECT_EQ(fmt::format("[{}]", absl::string_view("abc")), "[abc]");
+  EXPECT_EQ(fmt::format("{:>5}", absl::string_view("ab")), "   ab");
+}
+
 TEST(Logging, SetUpInstallsTheDefaultLogger) {
   ASSERT_THAT(SetUpLogging({.level = "debug", .pattern = "%l %v", .name = "t"}), IsOk());
   EXPECT_EQ(spdlog::default_logger()->name(), "t");

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -121,6 +122,21 @@ class PosixAppendableFile final : public AppendableFile {
 
   absl::Status Append(absl::string_view data) override {
     return WriteAll(fd_, data, path_, &size_);
+  }
+
+  absl::Status AppendParts(absl::string_view head, absl::string_view tail) override {
+    iovec parts[2] = {{const_cast<char*>(head.data()), head.size()},
+                      {const_cast<char*>(tail.data()), tail.size()}};
+    const ssize_t n = ::writev(fd_, parts, 2);
+    if (n < 0 && errno != EINTR) return ErrnoStatus("writev", path_, errno);
+    // A short (or interrupted) writev: finish with plain writes from where it stopped.
+    const size_t done = n < 0 ? 0 : static_cast<size_t>(n);
+    size_ += done;
+    if (done < head.size()) {
+      if (absl::Status s = WriteAll(fd_, head.substr(done), path_, &size_); !s.ok()) return s;
+      return WriteAll(fd_, tail, path_, &size_);
+    }
+    return WriteAll(fd_, tail.substr(done - head.size()), path_, &size_);
   }
 
   absl::Status Sync() override {

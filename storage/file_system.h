@@ -21,6 +21,12 @@ class AppendableFile {
  public:
   virtual ~AppendableFile() = default;
   virtual absl::Status Append(absl::string_view data) = 0;
+  // Appends `head` then `tail`, in one writev(2) where the implementation can, so a caller
+  // that rewrites a header need not copy the body. The default appends them in turn.
+  virtual absl::Status AppendParts(absl::string_view head, absl::string_view tail) {
+    if (absl::Status s = Append(head); !s.ok()) return s;
+    return Append(tail);
+  }
   // Makes everything appended so far durable (fdatasync).
   virtual absl::Status Sync() = 0;
   virtual uint64_t Size() const = 0;

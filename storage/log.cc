@@ -1,15 +1,16 @@
 #include "storage/log.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/logging.h"
 #include "common/status_macros.h"
 #include "kafka/record/record_batch.h"
-#include "spdlog/spdlog.h"
 
 namespace karst::storage {
 namespace {
@@ -150,7 +151,7 @@ absl::Status Log::Recover(bool clean) {
 
 absl::StatusOr<AppendResult> Log::Append(absl::string_view batch, AppendOrigin origin,
                                          LeaderEpoch leader_epoch, Durability durability) {
-  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  RETURN_IF_ERROR(CheckWritable());
   const absl::Duration start = clock_.Monotonic();
   if (batch.size() > options_.max_batch_bytes) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -158,12 +159,15 @@ absl::StatusOr<AppendResult> Log::Append(absl::string_view batch, AppendOrigin o
   }
   absl::StatusOr<rec::BatchHeader> h = rec::ValidateBatch(batch);
   if (!h.ok()) return absl::InvalidArgumentError(h.status().message());
-  std::string owned(batch);
+  // Only the header changes (offsets, epoch; the CRC does not cover them): patch a copy of
+  // it and write the body from the caller's buffer.
+  char header[rec::kBatchHeaderSize];
+  std::memcpy(header, batch.data(), sizeof(header));
   Offset first = log_end_offset_;
   LeaderEpoch epoch = leader_epoch;
   if (origin == AppendOrigin::kLeader) {
-    rec::SetBaseOffset(owned.data(), first.value());
-    rec::SetPartitionLeaderEpoch(owned.data(), leader_epoch.value());
+    rec::SetBaseOffset(header, first.value());
+    rec::SetPartitionLeaderEpoch(header, leader_epoch.value());
   } else {
     if (h->base_offset < log_end_offset_.value()) {
       return absl::InvalidArgumentError(absl::StrCat("follower batch at offset ", h->base_offset,
@@ -174,8 +178,18 @@ absl::StatusOr<AppendResult> Log::Append(absl::string_view batch, AppendOrigin o
     epoch = LeaderEpoch(h->partition_leader_epoch);
   }
   const Offset last = first.Plus(h->last_offset_delta);
-  RETURN_IF_ERROR(RollIfNeeded(owned.size(), first));
-  RETURN_IF_ERROR(Active().Append(first.value(), last.value(), h->max_timestamp, owned));
+  RETURN_IF_ERROR(RollIfNeeded(batch.size(), first));
+  if (absl::Status s =
+          Active().Append(first.value(), last.value(), h->max_timestamp,
+                          absl::string_view(header, sizeof(header)), batch.substr(sizeof(header)));
+      !s.ok()) {
+    // Part of the batch may be on disk: appending after it would corrupt the log. Take the
+    // log offline until a reopen recovers it (the broker answers KAFKA_STORAGE_ERROR).
+    failed_ = absl::InternalError(
+        absl::StrCat("log ", dir_, " is offline after an I/O error: ", s.message()));
+    spdlog::error("{}", failed_.message());
+    return s;
+  }
   RETURN_IF_ERROR(epochs_->Assign(epoch, first));
   log_end_offset_ = last.Next();
   unflushed_messages_ += h->record_count;
@@ -229,6 +243,11 @@ void Log::ReleaseIdleSegments() const {
   }
 }
 
+absl::Status Log::CheckWritable() const {
+  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  return failed_;
+}
+
 void Log::NoteRead(int64_t base) const {
   if (base == segments_.rbegin()->first) return;
   recently_read_.push_back(base);
@@ -246,7 +265,7 @@ absl::StatusOr<ReadResult> Log::Read(Offset offset, size_t max_bytes) const {
                                               log_start_offset_.value(), ", ",
                                               log_end_offset_.value(), "]"));
   }
-  if (offset == log_end_offset_) return ReadResult{"", log_end_offset_};
+  if (offset == log_end_offset_) return ReadResult{"", log_end_offset_, nullptr};
   auto it = segments_.upper_bound(offset.value());
   if (it != segments_.begin()) --it;
   for (; it != segments_.end(); ++it) {
@@ -262,16 +281,16 @@ absl::StatusOr<ReadResult> Log::Read(Offset offset, size_t max_bytes) const {
       }
       continue;
     }
-    ASSIGN_OR_RETURN(auto batches, it->second->ReadBatches(*position, max_bytes));
-    if (corrupt_from_.has_value() && batches.second > corrupt_from_->value()) {
+    ASSIGN_OR_RETURN(SegmentRead read, it->second->ReadBatches(*position, max_bytes));
+    if (corrupt_from_.has_value() && read.next_offset > corrupt_from_->value()) {
       return absl::DataLossError(absl::StrCat("log ", dir_,
                                               ": read reaches the corrupt batch at "
                                               "offset ",
                                               corrupt_from_->value()));
     }
-    return ReadResult{std::move(batches.first), Offset(batches.second)};
+    return ReadResult{read.batches, Offset(read.next_offset), std::move(read.buffer)};
   }
-  return ReadResult{"", log_end_offset_};
+  return ReadResult{"", log_end_offset_, nullptr};
 }
 
 absl::StatusOr<std::optional<Offset>> Log::OffsetForTimestamp(int64_t timestamp) const {
@@ -286,7 +305,7 @@ absl::StatusOr<std::optional<Offset>> Log::OffsetForTimestamp(int64_t timestamp)
 }
 
 absl::Status Log::TruncateTo(Offset offset) {
-  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  RETURN_IF_ERROR(CheckWritable());
   if (offset >= log_end_offset_) return absl::OkStatus();
   if (offset < log_start_offset_) {
     return absl::InvalidArgumentError(absl::StrCat("cannot truncate to ", offset.value(),
@@ -314,7 +333,7 @@ absl::Status Log::TruncateTo(Offset offset) {
 }
 
 absl::Status Log::DeleteRecordsBefore(Offset offset) {
-  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  RETURN_IF_ERROR(CheckWritable());
   if (offset > log_end_offset_) {
     return absl::OutOfRangeError(
         absl::StrCat("offset ", offset.value(), " is past the log end ", log_end_offset_.value()));
@@ -331,7 +350,7 @@ absl::Status Log::DeleteRecordsBefore(Offset offset) {
 }
 
 absl::StatusOr<int> Log::ApplyRetention() {
-  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  RETURN_IF_ERROR(CheckWritable());
   int deleted = 0;
   const int64_t now_ms = absl::ToUnixMillis(clock_.Now());
   uint64_t total = SizeBytes();
@@ -361,7 +380,7 @@ absl::StatusOr<int> Log::ApplyRetention() {
 }
 
 absl::Status Log::Flush() {
-  if (closed_) return absl::FailedPreconditionError(absl::StrCat("log ", dir_, " is closed"));
+  RETURN_IF_ERROR(CheckWritable());
   const absl::Duration start = clock_.Monotonic();
   RETURN_IF_ERROR(Active().Sync());
   unflushed_messages_ = 0;

@@ -10,6 +10,9 @@
 // A corrupt batch inside an earlier, closed segment is counted and logged, and the log
 // refuses (kDataLoss) to serve from that batch on rather than serve garbage.
 //
+// An I/O error during an append takes the log offline: every later write fails with that
+// error (kInternal) until the log is reopened, whose recovery cuts any partial batch.
+//
 // Thread-safety: not thread-safe; the partition that owns a Log serialises calls (the broker
 // holds the partition's mutex). Errors: kOutOfRange for offsets outside
 // [LogStartOffset, LogEndOffset]; kInvalidArgument for a malformed batch or a follower batch
@@ -61,8 +64,9 @@ struct AppendResult {
 };
 
 struct ReadResult {
-  std::string records;  // Whole batches, concatenated; empty at the log end.
-  Offset next_offset;   // The offset after the last batch returned.
+  absl::string_view records;       // Whole batches, concatenated; empty at the log end.
+  Offset next_offset;              // The offset after the last batch returned.
+  std::unique_ptr<char[]> buffer;  // Owns `records` (moving the result keeps it valid).
 };
 
 class Log {
@@ -119,6 +123,8 @@ class Log {
  private:
   Log(std::string dir, LogOptions options, FileSystem& fs, Clock& clock, LogMetrics* metrics);
 
+  // kFailedPrecondition once closed; the I/O error that took the log offline, if any.
+  absl::Status CheckWritable() const;
   absl::Status Load();
   absl::Status Recover(bool clean);
   // Deletes every segment and starts an empty log at `offset` (both start and end).
@@ -147,6 +153,7 @@ class Log {
   int64_t unflushed_messages_ = 0;
   absl::Duration last_flush_;
   bool closed_ = false;
+  absl::Status failed_;  // Set by an append I/O error: the log is offline until reopened.
   // Closed segments read most recently, oldest first; at most kOpenClosedSegments stay open.
   static constexpr size_t kOpenClosedSegments = 2;
   mutable std::deque<int64_t> recently_read_;

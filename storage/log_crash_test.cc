@@ -212,12 +212,23 @@ TEST_F(LogCrashTest, CrashRightAfterARollKeepsTheClosedSegment) {
 TEST_F(LogCrashTest, IoErrorsSurfaceAsErrorsNotCrashes) {
   auto log = OpenLog();
   AppendSynced(*log, 2);
+  fs_.FailNext(FakeFileSystem::Op::kSync, absl::InternalError("injected: fsync failed"));
+  EXPECT_THAT(log->Flush(), StatusIs(absl::StatusCode::kInternal, HasSubstr("fsync failed")));
   fs_.FailNext(FakeFileSystem::Op::kAppend, absl::InternalError("injected: disk gone"));
   EXPECT_THAT(log->Append(MakeBatch(1, 0), AppendOrigin::kLeader, LeaderEpoch(1)),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("disk gone")));
-  fs_.FailNext(FakeFileSystem::Op::kSync, absl::InternalError("injected: fsync failed"));
-  EXPECT_THAT(log->Flush(), StatusIs(absl::StatusCode::kInternal));
+  // Offline now: no write may land after a possibly partial batch.
+  EXPECT_THAT(log->Append(MakeBatch(1, 0), AppendOrigin::kLeader, LeaderEpoch(1)),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("offline after an I/O error")));
+  EXPECT_THAT(log->TruncateTo(Offset(1)), StatusIs(absl::StatusCode::kInternal));
+  ExpectReadable(*log, 0, 6);  // What was appended before stays readable.
   log.reset();
+  {
+    // A reopen recovers and the log takes appends again.
+    auto recovered = OpenLog();
+    EXPECT_EQ(recovered->LogEndOffset(), Offset(6));
+    ASSERT_OK(recovered->Append(MakeBatch(1, 0), AppendOrigin::kLeader, LeaderEpoch(1)).status());
+  }
   fs_.FailNext(FakeFileSystem::Op::kOpen, absl::InternalError("injected: cannot open"));
   EXPECT_THAT(Log::Open(kDir, {}, fs_, clock_),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("log /data/t-0")));

@@ -86,6 +86,9 @@ absl::Status Segment::EnsureAppendable() {
 }
 
 void Segment::Release() {
+  // Unwritten index entries go too: the index is sparse and recovery rebuilds it.
+  pending_index_.clear();
+  pending_time_.clear();
   reader_.reset();
   log_writer_.reset();
   index_writer_.reset();
@@ -161,20 +164,31 @@ void Segment::NoteBatch(int64_t first_offset, int64_t max_timestamp, uint64_t po
 }
 
 absl::Status Segment::Append(int64_t first_offset, int64_t last_offset, int64_t max_timestamp,
-                             absl::string_view batch) {
+                             absl::string_view header, absl::string_view body) {
   if (absl::Status s = EnsureAppendable(); !s.ok()) return s;
   if (absl::Status s = EnsureIndexes(); !s.ok()) return s;
-  std::string index_bytes, time_bytes;
-  NoteBatch(first_offset, max_timestamp, size_, batch.size(), &index_bytes, &time_bytes);
-  if (absl::Status s = log_writer_->Append(batch); !s.ok()) return s;
-  size_ += batch.size();
+  const size_t batch_size = header.size() + body.size();
+  // Index entries are buffered and written at the next Sync or Seal: they are rebuilt from
+  // the log by recovery anyway, and an append should cost one write, not three.
+  NoteBatch(first_offset, max_timestamp, size_, batch_size, &pending_index_, &pending_time_);
+  if (absl::Status s = log_writer_->AppendParts(header, body); !s.ok()) {
+    // The file may hold part of the batch now: reopen so the size is read afresh, and let
+    // the next recovery cut the torn tail.
+    Release();
+    return s;
+  }
+  size_ += batch_size;
   next_offset_ = last_offset + 1;
-  if (!index_bytes.empty()) {
-    if (absl::Status s = index_writer_->Append(index_bytes); !s.ok()) return s;
-  }
-  if (!time_bytes.empty()) {
-    if (absl::Status s = time_writer_->Append(time_bytes); !s.ok()) return s;
-  }
+  return absl::OkStatus();
+}
+
+absl::Status Segment::WritePendingIndexes() {
+  if (pending_index_.empty() && pending_time_.empty()) return absl::OkStatus();
+  if (absl::Status s = EnsureAppendable(); !s.ok()) return s;
+  if (absl::Status s = index_writer_->Append(pending_index_); !s.ok()) return s;
+  if (absl::Status s = time_writer_->Append(pending_time_); !s.ok()) return s;
+  pending_index_.clear();
+  pending_time_.clear();
   return absl::OkStatus();
 }
 
@@ -186,17 +200,15 @@ absl::StatusOr<int64_t> Segment::LargestTimestamp() {
 absl::Status Segment::Seal() {
   if (absl::Status s = EnsureIndexes(); !s.ok()) return s;
   if (next_offset_ == base_offset_) return absl::OkStatus();
-  std::string time_bytes;
-  AddTimeEntry(max_timestamp_, next_offset_ - 1, &time_bytes);
-  if (time_bytes.empty()) return absl::OkStatus();
-  if (absl::Status s = EnsureAppendable(); !s.ok()) return s;
-  return time_writer_->Append(time_bytes);
+  AddTimeEntry(max_timestamp_, next_offset_ - 1, &pending_time_);
+  return WritePendingIndexes();
 }
 
 absl::Status Segment::Sync() {
   // Bytes appended before a reopen are in the page cache but maybe not on disk: a segment
   // with no open writer still has to sync, through a fresh handle.
   if (absl::Status s = EnsureAppendable(); !s.ok()) return s;
+  if (absl::Status s = WritePendingIndexes(); !s.ok()) return s;
   if (absl::Status s = log_writer_->Sync(); !s.ok()) return s;
   if (absl::Status s = index_writer_->Sync(); !s.ok()) return s;
   return time_writer_->Sync();
@@ -236,20 +248,19 @@ absl::StatusOr<std::optional<uint64_t>> Segment::FindPosition(int64_t offset) {
   return std::optional<uint64_t>();
 }
 
-absl::StatusOr<std::pair<std::string, int64_t>> Segment::ReadBatches(uint64_t position,
-                                                                     size_t max_bytes) {
+absl::StatusOr<SegmentRead> Segment::ReadBatches(uint64_t position, size_t max_bytes) {
   if (absl::Status s = EnsureReadable(); !s.ok()) return s;
   absl::StatusOr<rec::BatchHeader> first = ReadHeader(*reader_, position);
   if (!first.ok()) return first.status();
   const size_t want = std::min<uint64_t>(std::max(max_bytes, first->size()), size_ - position);
-  std::string out(want, '\0');
-  absl::StatusOr<absl::string_view> bytes = reader_->Read(position, want, out.data());
+  SegmentRead out;
+  out.buffer.reset(new char[want]);
+  absl::StatusOr<absl::string_view> bytes = reader_->Read(position, want, out.buffer.get());
   if (!bytes.ok()) return bytes.status();
-  out.resize(bytes->size());
   // Keep whole batches only.
   size_t kept = 0;
-  int64_t next = first->base_offset;
-  absl::string_view rest = out;
+  out.next_offset = first->base_offset;
+  absl::string_view rest = *bytes;
   while (true) {
     absl::StatusOr<std::optional<absl::string_view>> batch = rec::NextBatch(rest, kMaxBatchBytes);
     if (!batch.ok()) return batch.status();
@@ -257,10 +268,10 @@ absl::StatusOr<std::pair<std::string, int64_t>> Segment::ReadBatches(uint64_t po
     absl::StatusOr<rec::BatchHeader> h = rec::ParseBatchHeader(**batch);
     if (!h.ok()) return h.status();
     kept += (*batch)->size();
-    next = h->last_offset() + 1;
+    out.next_offset = h->last_offset() + 1;
   }
-  out.resize(kept);
-  return std::make_pair(std::move(out), next);
+  out.batches = bytes->substr(0, kept);
+  return out;
 }
 
 absl::StatusOr<std::optional<int64_t>> Segment::FindOffsetForTimestamp(int64_t timestamp,
@@ -321,6 +332,8 @@ absl::Status Segment::RewriteIndexes() {
     tw.WriteInt64(e.timestamp);
     tw.WriteInt32(e.relative_offset);
   }
+  pending_index_.clear();
+  pending_time_.clear();
   index_writer_.reset();
   time_writer_.reset();
   log_writer_.reset();

@@ -32,6 +32,14 @@ struct SegmentScan {
   std::string corruption;             // What was wrong with it.
 };
 
+// Bytes read from a segment: an uninitialised heap buffer (a 1 MiB read should not pay for
+// zeroing 1 MiB first) and the view of the whole batches in it.
+struct SegmentRead {
+  std::unique_ptr<char[]> buffer;
+  absl::string_view batches;
+  int64_t next_offset = 0;  // The offset after the last batch.
+};
+
 class Segment {
  public:
   // Creates empty files for a new segment. `created` is the monotonic time (for segment.ms).
@@ -49,15 +57,15 @@ class Segment {
   // when `truncate_invalid_tail` and rebuilds both indexes from what it read.
   absl::StatusOr<SegmentScan> Recover(bool truncate_invalid_tail);
 
-  // Appends a validated batch whose offsets are [first_offset, last_offset].
+  // Appends a validated batch whose offsets are [first_offset, last_offset], given as its
+  // (rewritten) header and the rest of its bytes.
   absl::Status Append(int64_t first_offset, int64_t last_offset, int64_t max_timestamp,
-                      absl::string_view batch);
+                      absl::string_view header, absl::string_view body);
 
   // The position of the batch containing `offset`, or nullopt if it lies past this segment.
   absl::StatusOr<std::optional<uint64_t>> FindPosition(int64_t offset);
-  // Whole batches from `position`, at most `max_bytes` (at least one batch). Also returns the
-  // offset after the last batch read.
-  absl::StatusOr<std::pair<std::string, int64_t>> ReadBatches(uint64_t position, size_t max_bytes);
+  // Whole batches from `position`, at most `max_bytes` (at least one batch).
+  absl::StatusOr<SegmentRead> ReadBatches(uint64_t position, size_t max_bytes);
   // The base offset of the first batch ending at or after `min_offset` whose max timestamp is
   // >= `timestamp`, if any here.
   absl::StatusOr<std::optional<int64_t>> FindOffsetForTimestamp(int64_t timestamp,
@@ -111,6 +119,7 @@ class Segment {
   absl::Status EnsureIndexes();
   absl::Status EnsureAppendable();
   absl::Status RewriteIndexes();
+  absl::Status WritePendingIndexes();
   // Appends (timestamp, offset) to the time index (and to `time_out` when non-null).
   void AddTimeEntry(int64_t timestamp, int64_t offset, std::string* time_out);
   void NoteBatch(int64_t first_offset, int64_t max_timestamp, uint64_t position, uint64_t size,
@@ -128,6 +137,8 @@ class Segment {
   bool indexes_loaded_ = false;
   std::vector<IndexEntry> index_;
   std::vector<TimeEntry> time_index_;
+  std::string pending_index_;  // Entries in index_ not yet written to the .index file.
+  std::string pending_time_;
   std::unique_ptr<ReadableFile> reader_;
   std::unique_ptr<AppendableFile> log_writer_;
   std::unique_ptr<AppendableFile> index_writer_;

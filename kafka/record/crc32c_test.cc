@@ -36,6 +36,22 @@ TEST(Crc32c, HardwareAndPortableAgreeAtEveryLengthAndAlignment) {
   }
 }
 
+TEST(Crc32c, HardwareAndPortableAgreeOnLongBuffers) {
+  // Long enough for the three-lane paths (3 x 256 and 3 x 8192 bytes) and their remainders.
+  std::string data(100'000, '\0');
+  uint64_t x = 99;
+  for (char& c : data) {
+    x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+    c = static_cast<char>(x >> 56);
+  }
+  for (size_t len : {767, 768, 769, 1000, 24575, 24576, 24577, 50000, 73727, 100'000}) {
+    for (size_t align : {0, 3}) {
+      const absl::string_view s(data.data() + align, len - align);
+      EXPECT_EQ(Crc32c(s), Crc32cPortable(s)) << "len " << len << " align " << align;
+    }
+  }
+}
+
 TEST(Crc32c, ContinuesAcrossChunks) {
   const std::string data = "the quick brown fox jumps over the lazy dog";
   for (size_t cut = 0; cut <= data.size(); ++cut) {
