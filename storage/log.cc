@@ -352,6 +352,7 @@ absl::Status Log::DeleteRecordsBefore(Offset offset) {
 absl::StatusOr<int> Log::ApplyRetention() {
   RETURN_IF_ERROR(CheckWritable());
   int deleted = 0;
+  if (options_.cleanup_policy == CleanupPolicy::kCompact) return deleted;
   const int64_t now_ms = absl::ToUnixMillis(clock_.Now());
   uint64_t total = SizeBytes();
   while (segments_.size() > 1) {
@@ -408,6 +409,12 @@ absl::Status Log::Close() {
   for (auto& [base, segment] : segments_) segment->Release();
   closed_ = true;
   return absl::OkStatus();
+}
+
+size_t Log::OpenSegmentCount() const {
+  size_t open = 0;
+  for (const auto& [base, segment] : segments_) open += segment->IsOpen() ? 1 : 0;
+  return open;
 }
 
 uint64_t Log::SizeBytes() const {

@@ -39,15 +39,21 @@
 
 namespace karst::storage {
 
+// cleanup.policy. Retention (time and size) applies with kDelete and kCompactAndDelete.
+// TODO(#3): compaction for kCompact and kCompactAndDelete; until then they keep everything
+// that retention does not delete.
+enum class CleanupPolicy { kDelete, kCompact, kCompactAndDelete };
+
 struct LogOptions {
-  int32_t segment_bytes = 1 << 30;                // segment.bytes
-  int64_t segment_ms = 7LL * 24 * 3600 * 1000;    // segment.ms
-  int32_t index_interval_bytes = 4096;            // index.interval.bytes
-  int64_t retention_ms = 7LL * 24 * 3600 * 1000;  // retention.ms; -1: unlimited
-  int64_t retention_bytes = -1;                   // retention.bytes; -1: unlimited
-  int64_t flush_messages = INT64_MAX;             // flush.messages
-  int64_t flush_ms = INT64_MAX;                   // flush.ms
-  size_t max_batch_bytes = 64 * 1024 * 1024;      // larger batches are rejected
+  int32_t segment_bytes = 1 << 30;                        // segment.bytes
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;            // segment.ms
+  int32_t index_interval_bytes = 4096;                    // index.interval.bytes
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;          // retention.ms; -1: unlimited
+  int64_t retention_bytes = -1;                           // retention.bytes; -1: unlimited
+  int64_t flush_messages = INT64_MAX;                     // flush.messages
+  int64_t flush_ms = INT64_MAX;                           // flush.ms
+  size_t max_batch_bytes = 64 * 1024 * 1024;              // larger batches are rejected
+  CleanupPolicy cleanup_policy = CleanupPolicy::kDelete;  // cleanup.policy
 };
 
 enum class AppendOrigin {
@@ -115,6 +121,8 @@ class Log {
 
   const LeaderEpochCache& leader_epochs() const { return *epochs_; }
   size_t SegmentCount() const { return segments_.size(); }
+  // Segments holding open files or loaded indexes (the active one included).
+  size_t OpenSegmentCount() const;
   uint64_t SizeBytes() const;
   Offset RecoveryPoint() const { return recovery_point_; }
   // The offset of the first corrupt batch found in a closed segment, if any.

@@ -205,6 +205,30 @@ TEST_F(LogTest, RetentionByTimeUsesTheLargestTimestampAndNeverTheActiveSegment) 
   EXPECT_EQ(log->LogEndOffset(), Offset(18));
 }
 
+TEST_F(LogTest, CompactPolicySkipsRetention) {
+  auto log = OpenLog({.segment_bytes = 600,
+                      .retention_ms = -1,
+                      .retention_bytes = 0,
+                      .cleanup_policy = CleanupPolicy::kCompact});
+  for (int i = 0; i < 10; ++i) AppendLeader(*log, 3, 0, 40);
+  ASSERT_OK_AND_ASSIGN(int deleted, log->ApplyRetention());
+  EXPECT_EQ(deleted, 0);
+  EXPECT_EQ(log->LogStartOffset(), Offset(0));
+}
+
+TEST_F(LogTest, OpenFilesStayBoundedHoweverManySegmentsAreRead) {
+  auto log = OpenLog({.segment_bytes = 300});
+  for (int i = 0; i < 60; ++i) AppendLeader(*log, 2, 0, 40);
+  ASSERT_OK(log->Close());
+  log = OpenLog({.segment_bytes = 300});
+  ASSERT_GT(log->SegmentCount(), 20u);
+  EXPECT_LE(log->OpenSegmentCount(), 1u);  // A clean open touches only the active segment.
+  for (int64_t o = 0; o < 120; o += 2) {
+    ASSERT_OK(log->Read(Offset(o), 1).status());
+    ASSERT_LE(log->OpenSegmentCount(), 3u) << "after reading offset " << o;
+  }
+}
+
 TEST_F(LogTest, FlushPolicies) {
   auto log = OpenLog({.flush_messages = 5, .flush_ms = 1000});
   const int64_t syncs = fs_.SyncCount();
