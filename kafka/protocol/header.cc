@@ -69,8 +69,8 @@ absl::StatusOr<std::optional<int32_t>> FrameSize(absl::string_view buffer,
   if (buffer.size() < 4) return std::optional<int32_t>();
   const auto size = static_cast<int32_t>(record::LoadBigEndian32(buffer.data()));
   if (size < 0 || size > max_frame_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat("frame of ", size, " bytes is outside [0, ",
-                                                   max_frame_bytes, "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("frame of ", size, " bytes is outside [0, ", max_frame_bytes, "]"));
   }
   return std::optional<int32_t>(size);
 }

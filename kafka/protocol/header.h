@@ -50,8 +50,7 @@ absl::StatusOr<std::pair<int16_t, int16_t>> PeekApiKeyAndVersion(absl::string_vi
 
 // The size of the frame at the front of `buffer`: nullopt while fewer than four bytes have
 // arrived; kInvalidArgument for a negative size or one above `max_frame_bytes`.
-absl::StatusOr<std::optional<int32_t>> FrameSize(absl::string_view buffer,
-                                                 int32_t max_frame_bytes);
+absl::StatusOr<std::optional<int32_t>> FrameSize(absl::string_view buffer, int32_t max_frame_bytes);
 
 // `payload` with its 4-byte size prefix.
 std::string Frame(absl::string_view payload);

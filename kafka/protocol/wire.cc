@@ -19,8 +19,8 @@ using record::StoreBigEndian64;
 
 absl::Status Reader::Need(size_t n, absl::string_view what) const {
   if (n <= remaining()) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(what, " needs ", n, " bytes, ", remaining(),
-                                                 " left at byte ", pos_));
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, " needs ", n, " bytes, ", remaining(), " left at byte ", pos_));
 }
 
 absl::Status Reader::Int8(int8_t* v) {
@@ -113,8 +113,8 @@ absl::Status Reader::Length(bool compact, bool wide, absl::string_view what, int
   }
   if (*n < -1) return absl::InvalidArgumentError(absl::StrCat(what, " length ", *n));
   if (*n > static_cast<int64_t>(remaining())) {
-    return absl::InvalidArgumentError(absl::StrCat(what, " length ", *n, " exceeds the ",
-                                                   remaining(), " bytes left"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " length ", *n, " exceeds the ", remaining(), " bytes left"));
   }
   return absl::OkStatus();
 }

@@ -33,6 +33,8 @@ struct TaggedField {
 class Reader {
  public:
   explicit Reader(absl::string_view data) : data_(data) {}
+  // The reader keeps a view: a temporary string would leave it dangling.
+  explicit Reader(std::string&&) = delete;
 
   size_t remaining() const { return data_.size() - pos_; }
   size_t position() const { return pos_; }
