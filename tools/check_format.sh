@@ -9,6 +9,10 @@ else
   root="$(cd "$(dirname "$0")/.." && pwd)"
 fi
 cd "$root" || exit 1
+if ! command -v git >/dev/null; then
+  echo "check_format: git is not installed (tools/setup.sh installs it)"
+  exit 1
+fi
 mapfile -t files < <(git ls-files --cached --others --exclude-standard -- '*.h' '*.cc' \
   ':!:tools/bazel/rules_cc' ':!:tools/bazel/rules_java')
 if [[ ${#files[@]} -eq 0 ]]; then

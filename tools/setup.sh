@@ -6,7 +6,9 @@ set -euo pipefail
 PACKAGES=(
   # Build: Bazel (Debian's bootstrap build) and the rules it loads offline.
   bazel-bootstrap bazel-platforms bazel-skylib
-  g++ pkg-config clang-format
+  g++ pkg-config clang-format git python3
+  # The protocol fuzzer (tools/fuzz.sh): clang with libFuzzer and the sanitizers.
+  clang libclang-rt-14-dev
   # Control plane and storage libraries.
   libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libabsl-dev librocksdb-dev
