@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing (tools/setup.sh), builds and runs every Bazel
-# test, checks the layering table against the real dependency graph, and ends with the line
-# "N passed, N failed". Extra arguments go to `bazel test` (e.g. --config=asan).
+# test, checks the layering table against the real dependency graph, fuzzes request decoding
+# for 60 seconds (KARST_FUZZ_SECONDS), and ends with the line "N passed, N failed".
+# Extra arguments go to `bazel test` (e.g. --config=asan).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +20,11 @@ bazel query 'deps(//...)' --notool_deps --noimplicit_deps --output=graph \
 layering_rc=${PIPESTATUS[1]}
 [[ ${PIPESTATUS[0]} -eq 0 ]] || layering_rc=1
 
-extra=("layering=$layering_rc")
+echo "--- fuzz (tools/fuzz.sh: request decoding, 60 s) ---"
+tools/fuzz.sh "${KARST_FUZZ_SECONDS:-60}"
+fuzz_rc=$?
+
+extra=("layering=$layering_rc" "fuzz=$fuzz_rc")
 # Bazel exit 3 means tests failed (counted from the log); any other failure is a build error.
 if [[ $bazel_rc -ne 0 && $bazel_rc -ne 3 ]]; then extra+=("bazel-build(exit $bazel_rc)=1"); fi
 /usr/bin/python3 tools/test_summary.py "$log" "$(readlink -f bazel-testlogs)" "${extra[@]}"

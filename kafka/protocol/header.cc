@@ -10,10 +10,17 @@ namespace {
 absl::Status DecodeTags(Reader& r, std::vector<TaggedField>* fields) {
   uint32_t count;
   if (absl::Status s = r.UnsignedVarint(&count); !s.ok()) return s;
+  int64_t last_tag = -1;
   for (uint32_t i = 0; i < count; ++i) {
     uint32_t tag, size;
     absl::string_view data;
     if (absl::Status s = r.UnsignedVarint(&tag); !s.ok()) return s;
+    // KIP-482: tags ascend strictly.
+    if (static_cast<int64_t>(tag) <= last_tag) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("tagged field ", tag, " repeats or is out of order"));
+    }
+    last_tag = tag;
     if (absl::Status s = r.UnsignedVarint(&size); !s.ok()) return s;
     if (absl::Status s = r.Raw(size, &data); !s.ok()) return s;
     fields->push_back({tag, std::string(data)});

@@ -198,6 +198,17 @@ TEST(Errors, NamesMessagesAndRetriability) {
   EXPECT_STREQ(ErrorName(static_cast<ErrorCode>(9999)), "UNKNOWN");
 }
 
+TEST(Messages, TagsMustAscendStrictly) {
+  // MetadataResponse v12 body: throttle, brokers [], cluster null, controller, topics [],
+  // then two tagged fields given out of order (found by the fuzzer: a re-encode would sort
+  // them, so the bytes could not survive a round trip).
+  const std::string body = Bytes({0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 1, 2, 9, 0, 3, 0});
+  Reader r(body);
+  MetadataResponse decoded;
+  EXPECT_THAT(decoded.Decode(r, 12),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tagged field 3 repeats")));
+}
+
 TEST(Messages, TaggedFieldsUnknownToUsSurviveARoundTrip) {
   MetadataResponse response;
   response.throttle_time_ms = 5;

@@ -162,6 +162,12 @@ def collect_structs(msg):
     return ordered
 
 
+# The message being generated: struct types are emitted at namespace scope as
+# <Message>_<Struct> (a nested class with member initialisers is not default-constructible
+# until its enclosing class is complete, which clang enforces), and aliased inside.
+SCOPE = [""]
+
+
 def cpp_elem(f):
     if f.base in PRIMITIVES:
         return PRIMITIVES[f.base]
@@ -169,7 +175,7 @@ def cpp_elem(f):
         return "std::string"
     if f.base == "records":
         return "absl::string_view"
-    return f.base
+    return f"{SCOPE[0]}_{f.base}"
 
 
 def cpp_type(f):
@@ -218,8 +224,8 @@ def is_default_expr(f, expr):
         return f"{expr}.empty()" if not f.nullable else f"({expr}.has_value() && {expr}->empty())"
     if f.is_struct:
         if f.nullable:
-            return f"({expr}.has_value() && *{expr} == {f.base}{{}})"
-        return f"{expr} == {f.base}{{}}"
+            return f"({expr}.has_value() && *{expr} == {cpp_elem(f)}{{}})"
+        return f"{expr} == {cpp_elem(f)}{{}}"
     if f.base in ("string", "bytes"):
         if f.nullable:
             return f"{expr} == std::optional<std::string>({d})"
@@ -323,7 +329,7 @@ def encode_scalar(f, expr, writer, indent, version_nullable):
                 f"{p}if ({expr}.has_value()) {{",
                 f"{p}  {expr}->Encode({writer}, version, flexible);",
                 f"{p}}} else if (!({version_nullable})) {{",
-                f"{p}  {f.base}{{}}.Encode({writer}, version, flexible);",
+                f"{p}  {cpp_elem(f)}{{}}.Encode({writer}, version, flexible);",
                 f"{p}}}"]
     return [f"{p}{expr}.Encode({writer}, version, flexible);"]
 
@@ -390,10 +396,14 @@ def struct_defs(qualified, fields):
     out += ["  if (!flexible) return absl::OkStatus();",
             "  uint32_t tag_count;",
             "  KARST_READ(r.UnsignedVarint(&tag_count), \"tagged fields\");",
+            "  int64_t last_tag = -1;",
             "  for (uint32_t t = 0; t < tag_count; ++t) {",
             "    uint32_t tag, size;",
             "    absl::string_view data;",
             "    KARST_READ(r.UnsignedVarint(&tag), \"tag\");",
+            "    // KIP-482: tags ascend strictly, so each is written once and in order.",
+            "    if (static_cast<int64_t>(tag) <= last_tag) return OutOfOrder(tag);",
+            "    last_tag = tag;",
             "    KARST_READ(r.UnsignedVarint(&size), \"tag size\");",
             "    KARST_READ(r.Raw(size, &data), \"tagged field\");",
             "    Reader tr(data);",
@@ -456,7 +466,12 @@ def generate_header(stem, messages):
            "namespace karst::kafka::protocol {",
            ""]
     for msg in messages:
+        SCOPE[0] = msg.name
         lo, hi = msg.versions
+        structs = collect_structs(msg)
+        for st in structs:
+            out += struct_decl(f"{msg.name}_{st.name}", st.fields, 0)
+            out.append("")
         out += [f"// {msg.name}: API key {msg.key}, versions {lo}..{hi}, flexible from "
                 f"{msg.flexible_from if msg.flexible_from >= 0 else 'none'}.",
                 f"struct {msg.name} {{",
@@ -469,8 +484,9 @@ def generate_header(stem, messages):
                 "    return kFirstFlexibleVersion >= 0 && version >= kFirstFlexibleVersion;",
                 "  }",
                 ""]
-        for s in collect_structs(msg):
-            out += struct_decl(s.name, s.fields, 2)
+        for st in structs:
+            out.append(f"  using {st.name} = {msg.name}_{st.name};")
+        if structs:
             out.append("")
         for f in msg.fields:
             out.append(f"  {cpp_type(f)} {f.member} = {cpp_default(f)};")
@@ -503,6 +519,10 @@ namespace {
   return absl::InvalidArgumentError(absl::StrCat(field, ": an element of zero bytes"));
 }
 
+[[maybe_unused]] absl::Status OutOfOrder(uint32_t tag) {
+  return absl::InvalidArgumentError(absl::StrCat("tagged field ", tag, " repeats or is out of order"));
+}
+
 [[maybe_unused]] absl::Status Trailing(absl::string_view field) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": bytes left in a tagged field"));
 }
@@ -529,8 +549,9 @@ def generate_source(stem, messages):
            "namespace karst::kafka::protocol {",
            PRELUDE]
     for msg in messages:
-        for s in collect_structs(msg):
-            out += struct_defs(f"{msg.name}::{s.name}", s.fields)
+        SCOPE[0] = msg.name
+        for st in collect_structs(msg):
+            out += struct_defs(f"{msg.name}_{st.name}", st.fields)
         out += struct_defs(msg.name, msg.fields)
         out += [f"absl::Status {msg.name}::Decode(Reader& r, int16_t version) {{",
                 "  if (version < kMinVersion || version > kMaxVersion) {",
@@ -685,7 +706,7 @@ def random_field(f, indent, scope):
     out += [f"{p}  items.clear();",
             f"{p}  const int n = static_cast<int>(rnd.Next() % 3);",
             f"{p}  for (int i = 0; i < n; ++i) {{",
-            f"{p}    {(scope + '::') if f.is_struct else ''}{cpp_elem(f)} item{{}};"]
+            f"{p}    {cpp_elem(f)} item{{}};"]
     out += random_scalar(elem_field, "item", indent + 4, "false")
     out += [f"{p}    items.push_back(std::move(item));",
             f"{p}  }}",
@@ -779,13 +800,14 @@ def generate_random(all_messages, stems):
           ""]
     # Forward declarations so structs may refer to each other in any order.
     for msg in all_messages:
-        for s in collect_structs(msg):
-            c.append(f"void Randomize({msg.name}::{s.name}& m, int16_t version, bool flexible, "
+        for st in collect_structs(msg):
+            c.append(f"void Randomize({msg.name}_{st.name}& m, int16_t version, bool flexible, "
                      "RandomSource& rnd, std::deque<std::string>& arena);")
     c.append("")
     for msg in all_messages:
-        for s in collect_structs(msg):
-            c += random_body(f"{msg.name}::{s.name}", s.fields, msg.name)
+        SCOPE[0] = msg.name
+        for st in collect_structs(msg):
+            c += random_body(f"{msg.name}_{st.name}", st.fields, msg.name)
         c += random_body(msg.name, msg.fields, msg.name)
     c += ["template <typename T>",
           "std::string RoundTrip(int16_t version, RandomSource& rnd) {",
@@ -937,6 +959,12 @@ def main():
             f.write(generate_header(stem, messages))
         with open(os.path.join(out_dir, "messages", stem + ".cc"), "w") as f:
             f.write(generate_source(stem, messages))
+    with open(os.path.join(out_dir, "messages", "all.h"), "w") as f:
+        f.write("// Generated by kafka/protocol/gen/generate.py: every message header. Do not edit.\n"
+                "#ifndef KARST_KAFKA_PROTOCOL_MESSAGES_ALL_H_\n"
+                "#define KARST_KAFKA_PROTOCOL_MESSAGES_ALL_H_\n\n" +
+                "".join(f"#include \"kafka/protocol/messages/{s}.h\"\n" for s in stems) +
+                "\n#endif  // KARST_KAFKA_PROTOCOL_MESSAGES_ALL_H_\n")
     h, c = generate_apis(all_messages)
     with open(os.path.join(out_dir, "apis.h"), "w") as f:
         f.write(h)
