@@ -310,7 +310,7 @@ TEST(Compaction, AFollowerBehindTheSnapshotReceivesIt) {
   for (int i = 0; i < 5; ++i) ASSERT_OK(c.core(1).Propose(absl::StrCat("e", i)).status());
   c.Settle();
   const LogIndex applied = c.core(1).log().applied();
-  c.log(1).Compact(applied, c.core(1).conf(), "state");
+  ASSERT_OK(c.log(1).Compact(applied, c.core(1).conf(), "state"));
   c.HealAll();
   c.Tick(1, 12);
   EXPECT_EQ(c.log(3).LatestSnapshot().metadata.index, applied);

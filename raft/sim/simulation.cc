@@ -300,8 +300,9 @@ class Simulation {
     if (applied < n.log->FirstIndex()) return;
     if (applied > n.log->LastIndex()) return;
     Trace(absl::StrCat("node ", n.id.value(), " snapshots at ", applied.value()));
-    n.log->Compact(applied, n.core->conf(), absl::StrCat("state@", applied.value()));
-    n.log->Sync();
+    const absl::Status compacted =
+        n.log->Compact(applied, n.core->conf(), absl::StrCat("state@", applied.value()));
+    if (!compacted.ok()) Fail(absl::StrCat("compaction: ", compacted.ToString()));
   }
 
   std::string Liveness() {

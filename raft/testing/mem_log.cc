@@ -49,15 +49,49 @@ void MemLog::InstallSnapshot(const Snapshot& snapshot) {
   }
 }
 
-void MemLog::Compact(LogIndex index, const ConfState& conf, std::string data) {
+absl::Status MemLog::Save(const std::optional<HardState>& hard_state,
+                          const std::optional<Snapshot>& snapshot,
+                          const std::vector<Entry>& entries, bool sync) {
+  if (!entries.empty()) {
+    const LogIndex snap =
+        snapshot.has_value() ? snapshot->metadata.index : state_.snapshot.metadata.index;
+    const LogIndex last = snapshot.has_value() ? snap : LastIndex();
+    const LogIndex first = entries.front().index;
+    if (first <= snap || first > last.Next()) {
+      return absl::InvalidArgumentError(absl::StrCat("mem log: entries from index ", first.value(),
+                                                     " do not fit a log holding ",
+                                                     snap.Next().value(), "..", last.value()));
+    }
+    for (size_t i = 1; i < entries.size(); ++i) {
+      if (entries[i].index != entries[i - 1].index.Next()) {
+        return absl::InvalidArgumentError(absl::StrCat("mem log: entry index ",
+                                                       entries[i].index.value(), " follows ",
+                                                       entries[i - 1].index.value()));
+      }
+    }
+  }
+  if (snapshot.has_value()) InstallSnapshot(*snapshot);
+  Append(entries);
+  if (hard_state.has_value()) SetHardState(*hard_state);
+  if (sync) Sync();
+  return absl::OkStatus();
+}
+
+absl::Status MemLog::Compact(LogIndex index, const ConfState& conf, std::string data) {
   const LogIndex snap = state_.snapshot.metadata.index;
-  if (index <= snap) return;
-  ABSL_RAW_CHECK(index <= LastIndex(), "MemLog: compaction past the last index");
+  if (index <= snap) return absl::OkStatus();
+  if (index > LastIndex()) {
+    return absl::InvalidArgumentError(absl::StrCat("mem log: compaction at index ", index.value(),
+                                                   " is past the last index ",
+                                                   LastIndex().value()));
+  }
   const Term term = *TermAt(index);
   state_.entries.erase(
       state_.entries.begin(),
       state_.entries.begin() + static_cast<ptrdiff_t>(index.value() - snap.value()));
   state_.snapshot = {{index, term, conf}, std::move(data)};
+  Sync();  // LogStore: durable on return.
+  return absl::OkStatus();
 }
 
 }  // namespace karst::raft::testing
