@@ -92,7 +92,7 @@ void Node::Propose(std::function<absl::StatusOr<LogIndex>()> propose,
           promise->set_value(index.status());
           return;
         }
-        proposals_[index->value()] = {core_->term(), std::move(*promise)};
+        proposals_[index->value()] = {core_->term(), std::move(*promise), clock_.Monotonic()};
       },
       [promise] { promise->set_value(absl::AbortedError("raft node stopped")); });
 }
@@ -156,10 +156,14 @@ void Node::HandleReady() {
     Ready ready = core_->GetReady();
     // Persist before anything that depends on it leaves this node (Raft Fig. 2).
     if (ready.hard_state.has_value() || ready.snapshot.has_value() || !ready.entries.empty()) {
+      const absl::Duration start = clock_.Monotonic();
       if (absl::Status s =
               store_.Save(ready.hard_state, ready.snapshot, ready.entries, ready.must_sync);
           !s.ok()) {
         Fatal(options_.id, core_->term(), s);
+      }
+      if (options_.metrics != nullptr) {
+        options_.metrics->append_latency.Observe(absl::ToDoubleSeconds(clock_.Monotonic() - start));
       }
     }
     for (Message& m : ready.messages) transport_.Send(std::move(m));
@@ -177,10 +181,14 @@ void Node::HandleReady() {
     term_ = core_->term().value();
     leader_ = core_->leader().value();
     if (ready.leader != last_leader_ || core_->term() != last_term_) {
+      if (ready.leader != last_leader_ && options_.metrics != nullptr) {
+        options_.metrics->leader_changes.Increment();
+      }
       last_leader_ = ready.leader;
       last_term_ = core_->term();
       if (options_.on_leader_change) options_.on_leader_change(last_leader_, last_term_);
     }
+    PublishMetrics(ready);
     // Reads whose index is applied can be served.
     while (!reads_waiting_apply_.empty() &&
            reads_waiting_apply_.begin()->first <= applied_.load()) {
@@ -209,6 +217,10 @@ void Node::CompletePending(const Entry& entry) {
   while (!proposals_.empty() && proposals_.begin()->first <= entry.index.value()) {
     auto it = proposals_.begin();
     if (it->first == entry.index.value() && it->second.term == entry.term) {
+      if (options_.metrics != nullptr) {
+        options_.metrics->commit_latency.Observe(
+            absl::ToDoubleSeconds(clock_.Monotonic() - it->second.proposed_at));
+      }
       it->second.promise.set_value(entry.index);
     } else {
       it->second.promise.set_value(
@@ -223,11 +235,26 @@ void Node::MaybeSnapshot() {
   if (options_.snapshot_every <= 0) return;
   const LogIndex applied(applied_.load());
   if (applied.value() - last_snapshot_.value() < options_.snapshot_every) return;
-  if (absl::Status s = store_.Compact(applied, core_->conf(), state_machine_.TakeSnapshot());
-      !s.ok()) {
+  std::string data = state_machine_.TakeSnapshot();
+  const size_t bytes = data.size();
+  if (absl::Status s = store_.Compact(applied, core_->conf(), std::move(data)); !s.ok()) {
     Fatal(options_.id, core_->term(), s);
   }
   last_snapshot_ = applied;
+  if (options_.metrics != nullptr) {
+    options_.metrics->snapshots.Increment();
+    options_.metrics->snapshot_bytes.Set(static_cast<double>(bytes));
+  }
+}
+
+void Node::PublishMetrics(const Ready& ready) {
+  RaftMetrics* m = options_.metrics;
+  if (m == nullptr) return;
+  m->term.Set(static_cast<double>(core_->term().value()));
+  m->role.Set(static_cast<double>(static_cast<int>(ready.role)));
+  m->leader.Set(static_cast<double>(ready.leader.value()));
+  m->commit_index.Set(static_cast<double>(committed_.load()));
+  m->applied_index.Set(static_cast<double>(applied_.load()));
 }
 
 void Node::FailAll(const absl::Status& status) {

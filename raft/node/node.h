@@ -27,6 +27,7 @@
 #include "common/random.h"
 #include "raft/core/core.h"
 #include "raft/node/log_store.h"
+#include "raft/node/raft_metrics.h"
 #include "raft/node/state_machine.h"
 
 namespace karst::raft {
@@ -43,6 +44,8 @@ struct NodeOptions {
   // Called on the node thread when the leader or term changes (leader may be kNoNode).
   std::function<void(NodeId leader, Term term)> on_leader_change;
   std::function<void(const std::string&)> log;
+  // May be null; must outlive the Node.
+  RaftMetrics* metrics = nullptr;
 };
 
 class Node {
@@ -85,6 +88,7 @@ class Node {
   struct PendingProposal {
     Term term;
     std::promise<absl::StatusOr<LogIndex>> promise;
+    absl::Duration proposed_at;
   };
 
   void Post(std::function<void()> run, std::function<void()> cancel = nullptr);
@@ -94,6 +98,7 @@ class Node {
   void CompletePending(const Entry& entry);
   void MaybeSnapshot();
   void FailAll(const absl::Status& status);
+  void PublishMetrics(const Ready& ready);
   void Propose(std::function<absl::StatusOr<LogIndex>()> propose,
                std::shared_ptr<std::promise<absl::StatusOr<LogIndex>>> promise);
 

@@ -14,6 +14,8 @@
 #include "absl/strings/str_split.h"
 #include "common/testing/status_matchers.h"
 #include "gtest/gtest.h"
+#include "prometheus/registry.h"
+#include "raft/node/raft_metrics.h"
 #include "raft/testing/local_transport.h"
 #include "raft/testing/mem_log.h"
 
@@ -191,6 +193,32 @@ TEST(Node, ALaggingNodeCatchesUpFromASnapshot) {
   }
   g.StartNode(lagging);
   EXPECT_TRUE(WaitUntil([&] { return g.recorder(lagging).values() == want; }));
+}
+
+TEST(Node, PublishesMetrics) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  RaftMetrics metrics(*registry, "test");
+  testing::MemLog log(ConfState{{NodeId(1)}, {}});
+  testing::LocalNetwork network;
+  testing::LocalTransport transport(network);
+  Recorder recorder;
+  Node node({.id = NodeId(1),
+             .tick_interval = absl::Milliseconds(10),
+             .snapshot_every = 3,
+             .seed = 1,
+             .metrics = &metrics},
+            log, recorder, transport);
+  network.Register(NodeId(1), &node);
+  ASSERT_OK(node.Start());
+  ASSERT_TRUE(WaitUntil([&] { return node.IsLeader(); }));
+  for (int i = 0; i < 5; ++i) ASSERT_OK(Commit(&node, absl::StrCat("m", i)).status());
+  node.Stop();
+  EXPECT_EQ(metrics.role.Value(), 3);
+  EXPECT_EQ(metrics.leader.Value(), 1);
+  EXPECT_GE(metrics.applied_index.Value(), 6);
+  EXPECT_GE(metrics.leader_changes.Value(), 1);
+  EXPECT_GE(metrics.snapshots.Value(), 1);
+  EXPECT_EQ(metrics.commit_latency.Collect().histogram.sample_count, 5u);
 }
 
 TEST(Node, ReadIndexCompletesAfterTheApply) {
