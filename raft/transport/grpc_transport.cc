@@ -3,6 +3,8 @@
 #include <grpc/support/time.h>
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -20,6 +22,13 @@ GrpcTransport::GrpcTransport(Options options, MessageHandler on_message)
 GrpcTransport::~GrpcTransport() { Stop(); }
 
 absl::Status GrpcTransport::Start() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (running_ || stopped_) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "raft transport: node ", options_.self.value(), ": already started or stopped"));
+    }
+  }
   service_ = std::make_unique<RaftService>(
       RaftService::Options{.self = options_.self,
                            .cluster_id = options_.cluster_id,
@@ -29,7 +38,8 @@ absl::Status GrpcTransport::Start() {
   // gRPC sets SO_REUSEPORT by default, so a second server on a busy port would bind and
   // silently share its connections. Binding must fail instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.SetMaxReceiveMessageSize(static_cast<int>(options_.max_receive_message_bytes));
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<size_t>(options_.max_receive_message_bytes, std::numeric_limits<int>::max())));
   builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();

@@ -46,8 +46,9 @@ class GrpcTransport {
     uint64_t max_snapshot_bytes = uint64_t{1} << 30;      // The largest snapshot accepted.
     absl::Duration rpc_deadline = absl::Seconds(2);       // Each Send RPC.
     absl::Duration snapshot_deadline = absl::Minutes(5);  // A whole InstallSnapshot stream.
-    absl::Duration initial_backoff = absl::Milliseconds(50);  // After a failed RPC, doubling
-    absl::Duration max_backoff = absl::Seconds(2);            // up to this.
+    // The wait after a failed RPC (and gRPC's reconnect backoff): doubling from initial to max.
+    absl::Duration initial_backoff = absl::Milliseconds(50);
+    absl::Duration max_backoff = absl::Seconds(2);
     size_t snapshot_chunk_bytes = 1 << 20;
     // How long Stop() lets incoming RPCs finish before cancelling them.
     absl::Duration shutdown_grace = absl::Milliseconds(500);
@@ -64,12 +65,14 @@ class GrpcTransport {
   GrpcTransport& operator=(const GrpcTransport&) = delete;
 
   // Binds listen_address and starts serving and sending. kUnavailable naming the address if it
-  // cannot be bound (in use, not local, malformed). REQUIRES: not started before.
+  // cannot be bound (in use, not local, malformed); kFailedPrecondition if started or stopped
+  // before (a transport runs once).
   absl::Status Start();
 
   // Stops sending (cancelling RPCs in flight and dropping what is queued) and serving, and
   // joins every thread. Returns within about shutdown_grace plus gRPC's cancellation time,
-  // even when peers are down or silent. Idempotent.
+  // even when peers are down or silent. Idempotent. REQUIRES: not called from on_message
+  // (it waits for running handlers).
   void Stop();
 
   // The bound port. REQUIRES: Start() returned OK.

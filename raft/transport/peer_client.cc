@@ -3,6 +3,7 @@
 #include <grpc/support/time.h>
 
 #include <algorithm>
+#include <limits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -25,7 +26,8 @@ size_t ApproximateBytes(const Message& message) {
 }
 
 int ToMillis(absl::Duration duration) {
-  return static_cast<int>(std::max<int64_t>(1, absl::ToInt64Milliseconds(duration)));
+  return static_cast<int>(
+      std::clamp<int64_t>(absl::ToInt64Milliseconds(duration), 1, std::numeric_limits<int>::max()));
 }
 
 }  // namespace
