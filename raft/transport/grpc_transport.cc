@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "raft/transport/peer_client.h"
 #include "raft/transport/raft_service.h"
+#include "raft/transport/source_address_mutator.h"
 
 namespace karst::raft {
 
@@ -27,6 +28,15 @@ absl::Status GrpcTransport::Start() {
     if (running_ || stopped_) {
       return absl::FailedPreconditionError(absl::StrCat(
           "raft transport: node ", options_.self.value(), ": already started or stopped"));
+    }
+  }
+  if (!options_.local_address.empty()) {
+    // Checked here so that PeerClient::Start cannot fail.
+    grpc::ChannelArguments probe;
+    absl::Status status = SetSourceAddress(options_.local_address, probe);
+    if (!status.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("node ", options_.self.value(), ": ", status.message()));
     }
   }
   service_ = std::make_unique<RaftService>(
@@ -163,6 +173,7 @@ std::shared_ptr<PeerClient> GrpcTransport::NewClient(NodeId id, const std::strin
           .self = options_.self,
           .peer = id,
           .address = address,
+          .local_address = options_.local_address,
           .cluster_id = options_.cluster_id,
           .max_pending = options_.max_inflight_per_peer,
           .max_batch_bytes = options_.max_batch_bytes,

@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "raft/core/types.h"
+#include "raft/node/state_machine.h"
 #include "raft/transport/transport_counters.h"
 
 namespace grpc {
@@ -32,13 +33,19 @@ namespace karst::raft {
 class PeerClient;
 class RaftService;
 
-class GrpcTransport {
+class GrpcTransport : public Transport {
  public:
   struct Options {
     NodeId self = kNoNode;
     std::string cluster_id;  // Both ends must agree; other clusters' RPCs are refused.
     std::string listen_address = "127.0.0.2:9093";  // host:port; port 0 picks a free one.
     std::map<NodeId, std::string> peers;            // id -> host:port; see also AddPeer().
+    // If set (a dotted-quad IPv4 host, no port), outgoing connections bind to it before
+    // connecting, so peers (and firewall rules) see this node's own address as the source;
+    // otherwise the kernel picks one (127.0.0.1 for any loopback peer). Implemented with a
+    // gRPC socket mutator that mirrors a private gRPC 1.51 struct layout: see
+    // source_address_mutator.h for that ABI coupling and the test that guards it.
+    std::string local_address;
     // Per peer, messages queued plus in flight; beyond it new messages are dropped.
     size_t max_inflight_per_peer = 256;
     size_t max_batch_bytes = 1 << 20;  // A Send RPC's payload, roughly (at least one message).
@@ -60,13 +67,13 @@ class GrpcTransport {
   // `on_message` runs on gRPC threads, possibly concurrently for different senders (in order
   // for each sender); it should hand the message off quickly. It is not called after Stop().
   GrpcTransport(Options options, MessageHandler on_message);
-  ~GrpcTransport();  // Stops.
+  ~GrpcTransport() override;  // Stops.
   GrpcTransport(const GrpcTransport&) = delete;
   GrpcTransport& operator=(const GrpcTransport&) = delete;
 
   // Binds listen_address and starts serving and sending. kUnavailable naming the address if it
-  // cannot be bound (in use, not local, malformed); kFailedPrecondition if started or stopped
-  // before (a transport runs once).
+  // cannot be bound (in use, not local, malformed); kInvalidArgument if local_address is set
+  // but not IPv4; kFailedPrecondition if started or stopped before (a transport runs once).
   absl::Status Start();
 
   // Stops sending (cancelling RPCs in flight and dropping what is queued) and serving, and
@@ -87,7 +94,7 @@ class GrpcTransport {
   // Queues messages for their `to` node without blocking. Messages to an unknown node, while
   // not running, or beyond max_inflight_per_peer are dropped and counted. A kSnapshot message
   // carries its data; it is streamed in order with the peer's other messages.
-  void Send(Message message);
+  void Send(Message message) override;
   void Send(std::vector<Message> messages);
 
   TransportCounts counters() const;

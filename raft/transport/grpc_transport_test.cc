@@ -526,5 +526,72 @@ TEST(GrpcTransport, StartFailsNamingAnAddressInUse) {
   EXPECT_THAT(a.Start(), StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+// A bare Raft service that records the peer address (ServerContext::peer()) of each Send RPC,
+// to see where a transport's connections come from.
+class PeerRecorder final : public proto::Raft::Service {
+ public:
+  grpc::Status Send(grpc::ServerContext* context, const proto::MessageBatch* /*batch*/,
+                    proto::SendResponse* /*response*/) override {
+    absl::MutexLock lock(&mu_);
+    peers_.push_back(context->peer());
+    return grpc::Status::OK;
+  }
+
+  // Waits for the first Send; "" on timeout.
+  std::string FirstPeer(absl::Duration timeout) {
+    auto arrived = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return !peers_.empty(); };
+    absl::MutexLock lock(&mu_);
+    if (!mu_.AwaitWithTimeout(absl::Condition(&arrived), timeout)) return "";
+    return peers_.front();
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> peers_ ABSL_GUARDED_BY(mu_);
+};
+
+// The peer address a PeerRecorder sees for a transport built from `options`.
+std::string SourceSeenByPeer(GrpcTransport::Options options) {
+  PeerRecorder recorder;
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&recorder);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) return "no server";
+  std::string peer;
+  {
+    GrpcTransport transport(std::move(options), [](Message) {});
+    if (transport.Start().ok()) {
+      transport.AddPeer(NodeId(2), Loopback(port));
+      transport.Send(Append(1, 2, 0));
+      peer = recorder.FirstPeer(kWait);
+    }
+  }
+  server->Shutdown();
+  return peer;
+}
+
+// Guards the socket mutator's mirror of gRPC's private struct layout (see
+// source_address_mutator.h): if it stopped binding, the peer would see 127.0.0.1.
+TEST(GrpcTransport, SendsFromTheConfiguredLocalAddress) {
+  GrpcTransport::Options options = TestOptions(1);
+  options.local_address = "127.3.5.7";
+  std::string peer = SourceSeenByPeer(options);
+  // gRPC writes "ipv4:127.3.5.7:<port>" (or the v4-mapped IPv6 form).
+  EXPECT_THAT(peer, HasSubstr("127.3.5.7:"));
+
+  // The control: without local_address the kernel picks 127.0.0.1.
+  EXPECT_THAT(SourceSeenByPeer(TestOptions(1)), HasSubstr("127.0.0.1:"));
+}
+
+TEST(GrpcTransport, StartRejectsALocalAddressThatIsNotIpv4) {
+  GrpcTransport::Options options = TestOptions(1);
+  options.local_address = "localhost";
+  GrpcTransport transport(std::move(options), [](Message) {});
+  EXPECT_THAT(transport.Start(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("localhost")));
+}
+
 }  // namespace
 }  // namespace karst::raft

@@ -8,6 +8,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "raft/transport/convert.h"
+#include "raft/transport/source_address_mutator.h"
 
 namespace karst::raft {
 namespace {
@@ -46,6 +47,11 @@ void PeerClient::Start() {
   // Channels to one address otherwise share a process-wide subchannel, and with it another
   // transport's connection state and backoff (several transports share a test process).
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  if (!options_.local_address.empty()) {
+    // GrpcTransport::Start validated the address, so this does not fail; log it if it does.
+    absl::Status status = SetSourceAddress(options_.local_address, args);
+    if (!status.ok()) Log(std::string(status.message()));
+  }
   channel_ = grpc::CreateCustomChannel(options_.address, grpc::InsecureChannelCredentials(), args);
   stub_ = proto::Raft::NewStub(channel_);
   thread_ = std::thread([this] { Run(); });

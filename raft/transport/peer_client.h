@@ -37,7 +37,8 @@ class PeerClient {
   struct Options {
     NodeId self = kNoNode;
     NodeId peer = kNoNode;
-    std::string address;  // host:port
+    std::string address;        // host:port
+    std::string local_address;  // IPv4 host to bind outgoing sockets to; empty: any.
     std::string cluster_id;
     size_t max_pending = 256;  // Messages queued plus in flight.
     size_t max_batch_bytes = 1 << 20;
