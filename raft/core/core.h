@@ -60,6 +60,9 @@ class Core {
   // Leader only: appends `data` and returns its index. kUnavailable when not the leader (the
   // message names the leader when known) or while leadership is being transferred.
   absl::StatusOr<LogIndex> Propose(std::string data);
+  // Appends several entries at once and sends them in one append per follower; returns the
+  // index of the first (the rest follow it). Same errors as Propose. REQUIRES: !data.empty().
+  absl::StatusOr<LogIndex> ProposeBatch(std::vector<std::string> data);
   // Leader only: one membership change. kFailedPrecondition while another is pending (not
   // yet applied) or when it would leave no voter; kInvalidArgument for a no-op change.
   absl::StatusOr<LogIndex> ProposeConfChange(const ConfChange& change);

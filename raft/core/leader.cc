@@ -67,6 +67,12 @@ void Core::AppendEntries(std::vector<Entry> entries) {
 }
 
 absl::StatusOr<LogIndex> Core::Propose(std::string data) {
+  std::vector<std::string> batch;
+  batch.push_back(std::move(data));
+  return ProposeBatch(std::move(batch));
+}
+
+absl::StatusOr<LogIndex> Core::ProposeBatch(std::vector<std::string> data) {
   if (role_ != Role::kLeader) {
     return absl::UnavailableError(
         absl::StrCat("not leader",
@@ -76,9 +82,15 @@ absl::StatusOr<LogIndex> Core::Propose(std::string data) {
     return absl::UnavailableError(
         absl::StrCat("leadership is moving to node ", lead_transferee_.value()));
   }
-  AppendEntries({Entry{.type = EntryType::kNormal, .data = std::move(data)}});
+  const LogIndex first = log_.LastIndex().Next();
+  std::vector<Entry> entries;
+  entries.reserve(data.size());
+  for (std::string& d : data) {
+    entries.push_back(Entry{.type = EntryType::kNormal, .data = std::move(d)});
+  }
+  AppendEntries(std::move(entries));
   BroadcastAppend();
-  return log_.LastIndex();
+  return first;
 }
 
 bool Core::SendAppend(NodeId to, bool send_if_empty) {

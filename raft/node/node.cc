@@ -100,9 +100,27 @@ void Node::Propose(std::function<absl::StatusOr<LogIndex>()> propose,
 std::future<absl::StatusOr<LogIndex>> Node::Propose(std::string data) {
   auto promise = std::make_shared<std::promise<absl::StatusOr<LogIndex>>>();
   auto future = promise->get_future();
-  Propose([this, data = std::move(data)]() mutable { return core_->Propose(std::move(data)); },
-          promise);
+  Post([this, data = std::move(data),
+        promise]() mutable { batch_.emplace_back(std::move(data), std::move(*promise)); },
+       [promise] { promise->set_value(absl::AbortedError("raft node stopped")); });
   return future;
+}
+
+void Node::ProposeBatch() {
+  if (batch_.empty()) return;
+  std::vector<std::string> data;
+  data.reserve(batch_.size());
+  for (auto& [d, promise] : batch_) data.push_back(std::move(d));
+  absl::StatusOr<LogIndex> first = core_->ProposeBatch(std::move(data));
+  for (size_t i = 0; i < batch_.size(); ++i) {
+    if (!first.ok()) {
+      batch_[i].second.set_value(first.status());
+      continue;
+    }
+    proposals_[first->value() + static_cast<int64_t>(i)] =
+        PendingProposal{core_->term(), std::move(batch_[i].second), clock_.Monotonic()};
+  }
+  batch_.clear();
 }
 
 std::future<absl::StatusOr<LogIndex>> Node::ProposeConfChange(ConfChange change) {
@@ -141,6 +159,7 @@ void Node::Loop() {
       events.swap(events_);
     }
     for (Event& e : events) e.run();
+    ProposeBatch();
     if (clock_.Monotonic() >= next_tick) {
       core_->Tick();
       next_tick += options_.tick_interval;
@@ -258,6 +277,8 @@ void Node::PublishMetrics(const Ready& ready) {
 }
 
 void Node::FailAll(const absl::Status& status) {
+  for (auto& [data, promise] : batch_) promise.set_value(status);
+  batch_.clear();
   for (auto& [index, pending] : proposals_) pending.promise.set_value(status);
   proposals_.clear();
   for (auto& [context, promise] : reads_) promise.set_value(status);

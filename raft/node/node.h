@@ -99,6 +99,7 @@ class Node {
   void MaybeSnapshot();
   void FailAll(const absl::Status& status);
   void PublishMetrics(const Ready& ready);
+  void ProposeBatch();
   void Propose(std::function<absl::StatusOr<LogIndex>()> propose,
                std::shared_ptr<std::promise<absl::StatusOr<LogIndex>>> promise);
 
@@ -117,7 +118,9 @@ class Node {
   std::thread thread_;
 
   // Node-thread state.
-  std::map<int64_t, PendingProposal> proposals_;                         // By log index.
+  std::map<int64_t, PendingProposal> proposals_;  // By log index.
+  // Proposals gathered from one round of events, proposed together (one append per follower).
+  std::vector<std::pair<std::string, std::promise<absl::StatusOr<LogIndex>>>> batch_;
   std::map<std::string, std::promise<absl::StatusOr<LogIndex>>> reads_;  // By context.
   std::map<int64_t, std::vector<std::string>> reads_waiting_apply_;      // Index -> contexts.
   uint64_t next_read_ = 0;
