@@ -292,6 +292,28 @@ TEST(Membership, OneChangeAtATimeAndLearnersDoNotCountForCommit) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(Membership, ThreeVotersBecomeFiveAndBackWithoutDowntime) {
+  Cluster c(3, /*learners=*/2);  // Nodes 4 and 5 start as learners.
+  c.Elect(1);
+  auto change = [&](ConfChange::Type type, int node) {
+    ASSERT_OK(c.core(1).ProposeConfChange({type, NodeId(node)}).status());
+    c.Settle();
+    // Proposals keep committing between changes: no downtime.
+    ASSERT_OK_AND_ASSIGN(LogIndex index, c.core(1).Propose(absl::StrCat("after-", node)));
+    c.Settle();
+    ASSERT_GE(c.core(1).log().committed(), index);
+  };
+  change(ConfChange::Type::kAddVoter, 4);
+  change(ConfChange::Type::kAddVoter, 5);
+  EXPECT_EQ(c.core(1).conf().voters.size(), 5u);
+  EXPECT_EQ(c.core(5).conf().voters.size(), 5u);
+  change(ConfChange::Type::kRemove, 5);
+  change(ConfChange::Type::kRemove, 4);
+  EXPECT_EQ(c.core(1).conf().voters, (std::set<NodeId>{NodeId(1), NodeId(2), NodeId(3)}));
+  EXPECT_EQ(c.core(1).role(), Role::kLeader);
+  EXPECT_EQ(Data(c.applied(2)).back(), "after-4");
+}
+
 TEST(Membership, ARemovedLeaderStepsDown) {
   Cluster c(3);
   c.Elect(1);
