@@ -1,0 +1,103 @@
+// ReplicationControl: the controller's rules for topics and partitions, as pure functions of
+// a MetadataImage that generate metadata records (KRaft's ReplicationControlManager):
+// creating and deleting topics, adding partitions, AlterPartition from partition leaders,
+// and leader election when a broker is fenced. Errors are Kafka error codes with Kafka's
+// messages. Single-threaded (the controller's event loop).
+#ifndef KARST_CONTROLLER_REPLICATION_CONTROL_H_
+#define KARST_CONTROLLER_REPLICATION_CONTROL_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/strong_id.h"
+#include "controller/controller_result.h"
+#include "controller/metadata/metadata_image.h"
+
+namespace karst::controller {
+
+// The Kafka error codes the controller answers with, by their values in Kafka's table (the
+// controller may not depend on kafka/; brokers pass these codes to clients as they are).
+enum class ErrorCode : int16_t {
+  kNone = 0,
+  kUnknownTopicOrPartition = 3,
+  kNotLeaderOrFollower = 6,
+  kInvalidTopicException = 17,
+  kTopicAlreadyExists = 36,
+  kInvalidPartitions = 37,
+  kInvalidReplicationFactor = 38,
+  kInvalidRequest = 42,
+  kFencedLeaderEpoch = 74,
+  kInvalidUpdateVersion = 95,
+  kIneligibleReplica = 107,
+};
+
+struct ApiError {
+  ErrorCode code = ErrorCode::kNone;
+  std::string message;
+  bool ok() const { return code == ErrorCode::kNone; }
+};
+
+struct CreateTopicRequest {
+  std::string name;
+  int32_t partitions = -1;          // -1: num.partitions.
+  int16_t replication_factor = -1;  // -1: default.replication.factor.
+  std::vector<std::pair<std::string, std::string>> configs;
+};
+
+struct CreateTopicResponse {
+  ApiError error;
+  std::string topic_id;
+  int32_t partitions = 0;
+  int16_t replication_factor = 0;
+};
+
+struct AlterPartitionRequest {
+  NodeId broker;  // The leader asking.
+  std::string topic_id;
+  int32_t partition = 0;
+  LeaderEpoch leader_epoch{0};
+  int32_t partition_epoch = 0;
+  std::vector<int32_t> new_isr;
+};
+
+struct ReplicationOptions {
+  int32_t num_partitions = 1;
+  int16_t default_replication_factor = 1;
+};
+
+class ReplicationControl {
+ public:
+  explicit ReplicationControl(ReplicationOptions options) : options_(options) {}
+
+  // `topic_id` is the new topic's 16-byte id (chosen by the caller: random in production).
+  ControllerResult<CreateTopicResponse> GenerateCreateTopic(const MetadataImage& image,
+                                                            const CreateTopicRequest& request,
+                                                            const std::string& topic_id) const;
+  ControllerResult<ApiError> GenerateDeleteTopic(const MetadataImage& image,
+                                                 const std::string& name) const;
+  ControllerResult<ApiError> GenerateCreatePartitions(const MetadataImage& image,
+                                                      const std::string& name, int32_t count) const;
+  ControllerResult<ApiError> GenerateAlterPartition(const MetadataImage& image,
+                                                    const AlterPartitionRequest& request) const;
+  // Every partition change that fencing `broker` requires: it leaves the ISR (unless it is
+  // the last member) and loses leadership to the next in-sync, unfenced replica in replica
+  // order; with none, the partition goes offline (leader -1) unless the topic allows
+  // unclean leader election, which takes the first unfenced replica.
+  std::vector<metadata::proto::MetadataRecord> GenerateLeadershipMoves(const MetadataImage& image,
+                                                                       NodeId broker) const;
+
+  // Kafka's topic name rules; ok or INVALID_TOPIC_EXCEPTION with Kafka's message.
+  static ApiError ValidateTopicName(const std::string& name);
+
+ private:
+  std::vector<std::vector<int32_t>> Place(const MetadataImage& image, const std::string& name,
+                                          int32_t first_partition, int32_t partitions,
+                                          int16_t replication_factor) const;
+
+  ReplicationOptions options_;
+};
+
+}  // namespace karst::controller
+
+#endif  // KARST_CONTROLLER_REPLICATION_CONTROL_H_
