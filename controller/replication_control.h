@@ -27,8 +27,11 @@ enum class ErrorCode : int16_t {
   kInvalidPartitions = 37,
   kInvalidReplicationFactor = 38,
   kInvalidRequest = 42,
+  kStaleBrokerEpoch = 77,
   kFencedLeaderEpoch = 74,
   kInvalidUpdateVersion = 95,
+  kDuplicateBrokerRegistration = 101,
+  kBrokerIdNotRegistered = 102,
   kIneligibleReplica = 107,
 };
 
