@@ -159,6 +159,16 @@ absl::StatusOr<AppendResult> Log::Append(absl::string_view batch, AppendOrigin o
   }
   absl::StatusOr<rec::BatchHeader> h = rec::ValidateBatch(batch);
   if (!h.ok()) return absl::InvalidArgumentError(h.status().message());
+  // A leader's batch holds one record per offset (Kafka's LogValidator); a follower's may
+  // have fewer after compaction, never more. Trusting a huge lastOffsetDelta would make the
+  // log end jump by up to 2^31.
+  const bool count_ok = origin == AppendOrigin::kLeader
+                            ? h->last_offset_delta == h->record_count - 1
+                            : h->last_offset_delta >= h->record_count - 1;
+  if (h->record_count == 0 || !count_ok) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "batch claims ", h->record_count, " records over lastOffsetDelta ", h->last_offset_delta));
+  }
   // Only the header changes (offsets, epoch; the CRC does not cover them): patch a copy of
   // it and write the body from the caller's buffer.
   char header[rec::kBatchHeaderSize];
@@ -178,21 +188,20 @@ absl::StatusOr<AppendResult> Log::Append(absl::string_view batch, AppendOrigin o
     epoch = LeaderEpoch(h->partition_leader_epoch);
   }
   const Offset last = first.Plus(h->last_offset_delta);
-  RETURN_IF_ERROR(RollIfNeeded(batch.size(), first));
+  RETURN_IF_ERROR(RollIfNeeded(batch.size(), first, last));
   if (absl::Status s =
           Active().Append(first.value(), last.value(), h->max_timestamp,
                           absl::string_view(header, sizeof(header)), batch.substr(sizeof(header)));
       !s.ok()) {
     // Part of the batch may be on disk: appending after it would corrupt the log. Take the
     // log offline until a reopen recovers it (the broker answers KAFKA_STORAGE_ERROR).
-    failed_ = absl::InternalError(
-        absl::StrCat("log ", dir_, " is offline after an I/O error: ", s.message()));
-    spdlog::error("{}", failed_.message());
-    return s;
+    return TakeOffline(s);
   }
-  RETURN_IF_ERROR(epochs_->Assign(epoch, first));
+  // The batch is in the segment: the end offset moves whatever happens next, so a retry can
+  // never reuse these offsets.
   log_end_offset_ = last.Next();
   unflushed_messages_ += h->record_count;
+  if (absl::Status s = epochs_->Assign(epoch, first); !s.ok()) return TakeOffline(s);
   if (durability == Durability::kSyncBeforeReturn ||
       unflushed_messages_ >= options_.flush_messages) {
     RETURN_IF_ERROR(Flush());
@@ -204,13 +213,13 @@ absl::StatusOr<AppendResult> Log::Append(absl::string_view batch, AppendOrigin o
   return AppendResult{first, last, h->max_timestamp};
 }
 
-absl::Status Log::RollIfNeeded(size_t incoming_bytes, Offset first) {
+absl::Status Log::RollIfNeeded(size_t incoming_bytes, Offset first, Offset last) {
   Segment& active = Active();
   if (active.size() == 0) return absl::OkStatus();
   const bool full = active.size() + incoming_bytes > static_cast<uint64_t>(options_.segment_bytes);
   const bool old = clock_.Monotonic() - active.created() >= absl::Milliseconds(options_.segment_ms);
   // Index entries hold offsets relative to the base as int32.
-  const bool far = first.value() - active.base_offset() > INT32_MAX / 2;
+  const bool far = last.value() - active.base_offset() > INT32_MAX / 2;
   return full || old || far ? Roll(first) : absl::OkStatus();
 }
 
@@ -349,7 +358,7 @@ absl::Status Log::DeleteRecordsBefore(Offset offset) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> Log::ApplyRetention() {
+absl::StatusOr<int> Log::ApplyRetention(Offset high_watermark) {
   RETURN_IF_ERROR(CheckWritable());
   int deleted = 0;
   if (options_.cleanup_policy == CleanupPolicy::kCompact) return deleted;
@@ -358,9 +367,12 @@ absl::StatusOr<int> Log::ApplyRetention() {
   while (segments_.size() > 1) {
     Segment& oldest = *segments_.begin()->second;
     bool expire = false;
+    // Only segments wholly below the high watermark (replicated) may go.
+    if (Offset(std::next(segments_.begin())->first) > high_watermark) break;
     if (options_.retention_ms >= 0) {
       ASSIGN_OR_RETURN(int64_t largest, oldest.LargestTimestamp());
-      expire = largest < now_ms - options_.retention_ms;
+      // A segment with no timestamps (all -1) is kept: its age is unknown.
+      expire = largest >= 0 && largest < now_ms - options_.retention_ms;
     }
     if (!expire && options_.retention_bytes >= 0) {
       expire = total - oldest.size() >= static_cast<uint64_t>(options_.retention_bytes);
@@ -383,7 +395,9 @@ absl::StatusOr<int> Log::ApplyRetention() {
 absl::Status Log::Flush() {
   RETURN_IF_ERROR(CheckWritable());
   const absl::Duration start = clock_.Monotonic();
-  RETURN_IF_ERROR(Active().Sync());
+  // After a failed fsync the kernel may have dropped the dirty pages and cleared the error,
+  // so a later fsync would "succeed" over lost data: the log goes offline instead.
+  if (absl::Status s = Active().Sync(); !s.ok()) return TakeOffline(s);
   unflushed_messages_ = 0;
   last_flush_ = clock_.Monotonic();
   if (metrics_ != nullptr) {
@@ -391,7 +405,15 @@ absl::Status Log::Flush() {
   }
   if (recovery_point_ == log_end_offset_) return absl::OkStatus();
   recovery_point_ = log_end_offset_;
-  return WriteRecoveryPoint();
+  if (absl::Status s = WriteRecoveryPoint(); !s.ok()) return TakeOffline(s);
+  return absl::OkStatus();
+}
+
+absl::Status Log::TakeOffline(const absl::Status& cause) {
+  failed_ = absl::InternalError(
+      absl::StrCat("log ", dir_, " is offline after an I/O error: ", cause.message()));
+  spdlog::error("{}", failed_.message());
+  return cause;
 }
 
 absl::Status Log::MaybeFlushOnTime() {

@@ -10,7 +10,7 @@
 // A corrupt batch inside an earlier, closed segment is counted and logged, and the log
 // refuses (kDataLoss) to serve from that batch on rather than serve garbage.
 //
-// An I/O error during an append takes the log offline: every later write fails with that
+// An I/O error during an append or a flush takes the log offline: every later write fails with that
 // error (kInternal) until the log is reopened, whose recovery cuts any partial batch.
 //
 // Thread-safety: not thread-safe; the partition that owns a Log serialises calls (the broker
@@ -108,8 +108,9 @@ class Log {
   absl::Status DeleteRecordsBefore(Offset offset);
 
   // Deletes closed segments past retention.ms or beyond retention.bytes; never the active
-  // segment. Returns how many segments were deleted.
-  absl::StatusOr<int> ApplyRetention();
+  // segment, nor one holding offsets at or above `high_watermark` (not yet replicated), nor
+  // by time one without timestamps. Returns how many segments were deleted.
+  absl::StatusOr<int> ApplyRetention(Offset high_watermark = Offset(INT64_MAX));
 
   // Syncs everything appended and advances the recovery point.
   absl::Status Flush();
@@ -137,7 +138,9 @@ class Log {
   absl::Status Recover(bool clean);
   // Deletes every segment and starts an empty log at `offset` (both start and end).
   absl::Status ResetTo(Offset offset);
-  absl::Status RollIfNeeded(size_t incoming_bytes, Offset first);
+  absl::Status RollIfNeeded(size_t incoming_bytes, Offset first, Offset last);
+  // Records `cause` as the reason the log is offline and returns it.
+  absl::Status TakeOffline(const absl::Status& cause);
   absl::Status Roll(Offset base);
   void NoteRead(int64_t base) const;
   void ReleaseIdleSegments() const;

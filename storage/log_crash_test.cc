@@ -209,11 +209,25 @@ TEST_F(LogCrashTest, CrashRightAfterARollKeepsTheClosedSegment) {
   EXPECT_GT(log->LogEndOffset(), Offset(0));
 }
 
-TEST_F(LogCrashTest, IoErrorsSurfaceAsErrorsNotCrashes) {
+TEST_F(LogCrashTest, AFailedFsyncTakesTheLogOfflineUntilReopened) {
   auto log = OpenLog();
   AppendSynced(*log, 2);
+  ASSERT_OK(log->Append(MakeBatch(1, 0), AppendOrigin::kLeader, LeaderEpoch(1)).status());
   fs_.FailNext(FakeFileSystem::Op::kSync, absl::InternalError("injected: fsync failed"));
   EXPECT_THAT(log->Flush(), StatusIs(absl::StatusCode::kInternal, HasSubstr("fsync failed")));
+  // The kernel may have dropped the dirty pages: no later fsync may vouch for them.
+  EXPECT_THAT(log->Flush(), StatusIs(absl::StatusCode::kInternal, HasSubstr("offline")));
+  EXPECT_THAT(log->Append(MakeBatch(1, 0), AppendOrigin::kLeader, LeaderEpoch(1)),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("offline")));
+  EXPECT_EQ(log->RecoveryPoint(), Offset(6));
+  log.reset();
+  auto reopened = OpenLog();
+  ExpectReadable(*reopened, 0, reopened->LogEndOffset().value());
+}
+
+TEST_F(LogCrashTest, AFailedAppendTakesTheLogOfflineUntilReopened) {
+  auto log = OpenLog();
+  AppendSynced(*log, 2);
   fs_.FailNext(FakeFileSystem::Op::kAppend, absl::InternalError("injected: disk gone"));
   EXPECT_THAT(log->Append(MakeBatch(1, 0), AppendOrigin::kLeader, LeaderEpoch(1)),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("disk gone")));
@@ -223,15 +237,43 @@ TEST_F(LogCrashTest, IoErrorsSurfaceAsErrorsNotCrashes) {
   EXPECT_THAT(log->TruncateTo(Offset(1)), StatusIs(absl::StatusCode::kInternal));
   ExpectReadable(*log, 0, 6);  // What was appended before stays readable.
   log.reset();
-  {
-    // A reopen recovers and the log takes appends again.
-    auto recovered = OpenLog();
-    EXPECT_EQ(recovered->LogEndOffset(), Offset(6));
-    ASSERT_OK(recovered->Append(MakeBatch(1, 0), AppendOrigin::kLeader, LeaderEpoch(1)).status());
-  }
+  auto recovered = OpenLog();
+  EXPECT_EQ(recovered->LogEndOffset(), Offset(6));
+  ASSERT_OK(recovered->Append(MakeBatch(1, 0), AppendOrigin::kLeader, LeaderEpoch(1)).status());
+}
+
+TEST_F(LogCrashTest, AFailedEpochCheckpointStillMovesTheEndSoOffsetsAreNeverReused) {
+  auto log = OpenLog();
+  AppendSynced(*log, 1);
+  fs_.FailNext(FakeFileSystem::Op::kWriteAtomic, absl::InternalError("injected: no space"));
+  // A new epoch: the checkpoint write fails after the batch reached the segment.
+  EXPECT_THAT(log->Append(MakeBatch(2, 0), AppendOrigin::kLeader, LeaderEpoch(2)),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("no space")));
+  EXPECT_EQ(log->LogEndOffset(), Offset(5));
+  EXPECT_THAT(log->Append(MakeBatch(1, 0), AppendOrigin::kLeader, LeaderEpoch(2)),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("offline")));
+  log.reset();
+  auto reopened = OpenLog();
+  EXPECT_EQ(reopened->LogEndOffset(), Offset(5));
+  ExpectReadable(*reopened, 0, 5);
+}
+
+TEST_F(LogCrashTest, AnOpenFailureNamesTheLog) {
   fs_.FailNext(FakeFileSystem::Op::kOpen, absl::InternalError("injected: cannot open"));
   EXPECT_THAT(Log::Open(kDir, {}, fs_, clock_),
               StatusIs(absl::StatusCode::kInternal, HasSubstr("log /data/t-0")));
+}
+
+TEST_F(LogCrashTest, BatchesWhoseCountAndOffsetsDisagreeAreRefused) {
+  auto log = OpenLog();
+  std::string batch = MakeBatch(2, 0);
+  // lastOffsetDelta = 2^31 - 1 with two records: the log end must not jump.
+  for (int i = 0; i < 4; ++i) batch[23 + i] = i == 0 ? '\x7f' : '\xff';
+  const uint32_t crc = kafka::record::ComputeBatchCrc(batch);
+  for (int i = 0; i < 4; ++i) batch[17 + i] = static_cast<char>(crc >> (24 - 8 * i));
+  EXPECT_THAT(log->Append(batch, AppendOrigin::kLeader, LeaderEpoch(1)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lastOffsetDelta")));
+  EXPECT_EQ(log->LogEndOffset(), Offset(0));
 }
 
 }  // namespace

@@ -47,6 +47,11 @@ absl::StatusOr<std::unique_ptr<Segment>> Segment::Create(FileSystem& fs, const s
                                                          int64_t base_offset, int32_t interval,
                                                          absl::Duration created) {
   auto segment = std::unique_ptr<Segment>(new Segment(fs, dir, base_offset, interval, created));
+  // Index files left by a segment deleted at this base offset before a crash must not be
+  // appended to: start them empty.
+  for (const std::string& path : {segment->IndexPath(), segment->TimeIndexPath()}) {
+    if (absl::Status s = fs.WriteFileAtomically(path, ""); !s.ok()) return s;
+  }
   if (absl::Status s = segment->EnsureAppendable(); !s.ok()) return s;
   segment->indexes_loaded_ = true;
   return segment;
@@ -165,8 +170,9 @@ void Segment::NoteBatch(int64_t first_offset, int64_t max_timestamp, uint64_t po
 
 absl::Status Segment::Append(int64_t first_offset, int64_t last_offset, int64_t max_timestamp,
                              absl::string_view header, absl::string_view body) {
-  if (absl::Status s = EnsureAppendable(); !s.ok()) return s;
+  // Indexes first: rebuilding a damaged one releases the writers EnsureAppendable opens.
   if (absl::Status s = EnsureIndexes(); !s.ok()) return s;
+  if (absl::Status s = EnsureAppendable(); !s.ok()) return s;
   const size_t batch_size = header.size() + body.size();
   // Index entries are buffered and written at the next Sync or Seal: they are rebuilt from
   // the log by recovery anyway, and an append should cost one write, not three.
@@ -252,6 +258,10 @@ absl::StatusOr<SegmentRead> Segment::ReadBatches(uint64_t position, size_t max_b
   if (absl::Status s = EnsureReadable(); !s.ok()) return s;
   absl::StatusOr<rec::BatchHeader> first = ReadHeader(*reader_, position);
   if (!first.ok()) return first.status();
+  if (first->size() > kMaxBatchBytes) {
+    return absl::DataLossError(absl::StrCat("segment ", base_offset_, ": batch at byte ", position,
+                                            " claims ", first->size(), " bytes"));
+  }
   const size_t want = std::min<uint64_t>(std::max(max_bytes, first->size()), size_ - position);
   SegmentRead out;
   out.buffer.reset(new char[want]);
@@ -269,6 +279,11 @@ absl::StatusOr<SegmentRead> Segment::ReadBatches(uint64_t position, size_t max_b
     if (!h.ok()) return h.status();
     kept += (*batch)->size();
     out.next_offset = h->last_offset() + 1;
+  }
+  if (kept == 0) {
+    // The first batch does not fit in what the segment holds: damaged, not merely short.
+    return absl::DataLossError(absl::StrCat("segment ", base_offset_, ": batch at byte ", position,
+                                            " runs past the segment's end"));
   }
   out.batches = bytes->substr(0, kept);
   return out;
@@ -314,7 +329,9 @@ absl::Status Segment::TruncateTo(int64_t offset) {
 
 absl::Status Segment::Delete() {
   Release();
-  for (const std::string& path : {LogPath(), IndexPath(), TimeIndexPath()}) {
+  // Indexes first: a crash in between leaves a .log that recovery rebuilds them for, never
+  // indexes without their log.
+  for (const std::string& path : {IndexPath(), TimeIndexPath(), LogPath()}) {
     absl::Status s = fs_.Delete(path);
     if (!s.ok() && !absl::IsNotFound(s)) return s;
   }

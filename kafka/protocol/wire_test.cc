@@ -198,6 +198,15 @@ TEST(Errors, NamesMessagesAndRetriability) {
   EXPECT_STREQ(ErrorName(static_cast<ErrorCode>(9999)), "UNKNOWN");
 }
 
+TEST(Messages, NullableFieldsDefaultToKafkasDefaultNotNull) {
+  // MetadataRequest.Topics is nullable (null: all topics) with no default: an empty array.
+  MetadataRequest request;
+  ASSERT_TRUE(request.topics.has_value());
+  EXPECT_TRUE(request.topics->empty());
+  // ProduceRequest.TransactionalId says default=null.
+  EXPECT_FALSE(ProduceRequest().transactional_id.has_value());
+}
+
 TEST(Messages, TagsMustAscendStrictly) {
   // MetadataResponse v12 body: throttle, brokers [], cluster null, controller, topics [],
   // then two tagged fields given out of order (found by the fuzzer: a re-encode would sort

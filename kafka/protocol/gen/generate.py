@@ -191,7 +191,11 @@ def cpp_type(f):
 def cpp_default(f):
     d = f.default
     if f.array:
-        return "std::nullopt" if (f.nullable and d == "null") else "{}"
+        if f.nullable:
+            # `std::optional<T> x = {}` would be nullopt; Kafka's default is an empty array
+            # unless the schema says null.
+            return "std::nullopt" if d == "null" else f"{cpp_type(f)}(std::in_place)"
+        return "{}"
     if f.base in ("string", "bytes"):
         if d == "null" and f.nullable:
             return "std::nullopt"
@@ -199,7 +203,9 @@ def cpp_default(f):
     if f.base == "records":
         return "std::nullopt" if f.nullable else "{}"
     if f.is_struct:
-        return "std::nullopt" if (f.nullable and d == "null") else "{}"
+        if f.nullable:
+            return "std::nullopt" if d == "null" else f"{cpp_type(f)}(std::in_place)"
+        return "{}"
     if f.base == "bool":
         return "true" if (d or "").lower() == "true" else "false"
     if f.base == "float64":
