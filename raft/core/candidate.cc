@@ -4,7 +4,21 @@
 
 namespace karst::raft {
 
+bool Core::HasUnappliedConfChange() const {
+  for (const Entry& e : log_.NextCommitted()) {
+    if (e.type == EntryType::kConfChange) return true;
+  }
+  return false;
+}
+
 void Core::Campaign(bool pre_vote, bool transfer) {
+  // A node must not campaign on a membership list that committed changes are about to
+  // replace: after a restart its list comes from the snapshot, and a stale list could make
+  // it a leader without a real quorum (etcd: "pending configuration changes to apply").
+  if (HasUnappliedConfChange()) {
+    Note("not campaigning: committed membership changes are not applied yet");
+    return;
+  }
   MessageType type;
   Term term;
   if (pre_vote) {
@@ -40,7 +54,10 @@ int Core::Poll(NodeId from, bool granted) {
   if (conf_.voters.count(from) == 0) return 0;
   votes_.emplace(from, granted);
   size_t yes = 0, no = 0;
-  for (const auto& [node, vote] : votes_) (vote ? yes : no) += 1;
+  for (const auto& [node, vote] : votes_) {
+    // Only current voters count (the list may have changed since a vote was cast).
+    if (conf_.voters.count(node) > 0) (vote ? yes : no) += 1;
+  }
   if (yes >= Quorum()) return 1;
   if (no > conf_.voters.size() - Quorum()) return -1;
   return 0;

@@ -108,6 +108,7 @@ class Core {
   void HandleSnapshot(const Message& m);
 
   // Candidates (candidate.cc).
+  bool HasUnappliedConfChange() const;
   void Campaign(bool pre_vote, bool transfer);
   void StepCandidate(const Message& m);
   // Records a vote; returns +1 won, -1 lost, 0 undecided.

@@ -67,7 +67,9 @@ void Core::HandleSnapshot(const Message& m) {
     log_.Restore(m.snapshot);
     conf_ = meta.conf_state;
   }
-  Send({.type = MessageType::kAppendResponse, .to = m.from, .index = log_.LastIndex()});
+  // Only the snapshot's index is known to match the leader; entries after it may be left
+  // from an older term.
+  Send({.type = MessageType::kAppendResponse, .to = m.from, .index = meta.index});
 }
 
 }  // namespace karst::raft

@@ -7,6 +7,10 @@ namespace karst::raft {
 
 absl::StatusOr<LogIndex> Core::ProposeConfChange(const ConfChange& change) {
   if (role_ != Role::kLeader) return absl::UnavailableError("not leader");
+  if (lead_transferee_ != kNoNode) {
+    return absl::UnavailableError(
+        absl::StrCat("leadership is moving to node ", lead_transferee_.value()));
+  }
   if (pending_conf_index_ > log_.applied()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "a configuration change at index ", pending_conf_index_.value(), " is not applied yet"));

@@ -83,9 +83,9 @@ void RaftLog::Append(const std::vector<Entry>& entries) {
   if (entries.empty()) return;
   const LogIndex first = entries.front().index;
   ABSL_RAW_CHECK(first > committed_, "raft: append below the commit index");
+  ABSL_RAW_CHECK(first <= LastIndex().Next(), "raft: append leaves a gap");
   if (unstable_.empty() || first > unstable_.back().index) {
     if (unstable_.empty()) offset_ = first;
-    ABSL_RAW_CHECK(first == LastIndex().Next() || first == offset_, "raft: append leaves a gap");
   } else if (first <= offset_) {
     // Replaces the whole unstable region (and possibly a durable suffix).
     unstable_.clear();

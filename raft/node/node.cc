@@ -190,6 +190,12 @@ void Node::HandleReady() {
       state_machine_.Restore(ready.snapshot->metadata, ready.snapshot->data);
       last_snapshot_ = ready.snapshot->metadata.index;
       applied_ = last_snapshot_.value();
+      // Proposals the snapshot covers were decided, but which entry won is not known here.
+      while (!proposals_.empty() && proposals_.begin()->first <= last_snapshot_.value()) {
+        proposals_.begin()->second.promise.set_value(absl::AbortedError(
+            "outcome unknown: the entry was installed through a snapshot; retry idempotently"));
+        proposals_.erase(proposals_.begin());
+      }
     }
     ApplyCommitted(ready);
     for (const ReadState& r : ready.read_states) {
@@ -200,6 +206,12 @@ void Node::HandleReady() {
     term_ = core_->term().value();
     leader_ = core_->leader().value();
     if (ready.leader != last_leader_ || core_->term() != last_term_) {
+      // The core dropped its pending reads with the old term; so must the futures.
+      for (auto& [context, promise] : reads_) {
+        promise.set_value(absl::UnavailableError("leadership changed; retry the read"));
+      }
+      reads_.clear();
+      reads_waiting_apply_.clear();
       if (ready.leader != last_leader_ && options_.metrics != nullptr) {
         options_.metrics->leader_changes.Increment();
       }

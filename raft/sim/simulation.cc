@@ -34,6 +34,10 @@ struct Node {
 class Simulation {
  public:
   explicit Simulation(const SimulationOptions& options) : options_(options), random_(options.seed) {
+    const int64_t sizes[] = {1, 8, 1 << 20};
+    const int64_t windows[] = {1, 4, 256};
+    max_bytes_ = sizes[random_.Uniform(0, 2)];
+    max_inflight_ = windows[random_.Uniform(0, 2)];
     ConfState conf;
     for (int i = 1; i <= options.nodes; ++i) conf.voters.insert(NodeId(i));
     for (int i = 1; i <= options.nodes; ++i) {
@@ -70,6 +74,10 @@ class Simulation {
     CoreOptions options;
     options.id = node.id;
     options.random = node.random.get();
+    // Small messages and windows make appends split and pile up, so a new leader's older
+    // entries can reach a quorum before its own (the Figure 8 situation, §5.4.2).
+    options.max_bytes_per_message = static_cast<size_t>(max_bytes_);
+    options.max_inflight = static_cast<size_t>(max_inflight_);
     node.core = std::make_unique<Core>(options, *node.log);
     node.up = true;
     node.applied.clear();
@@ -94,7 +102,9 @@ class Simulation {
         Crash(node);
         return;
       }
-      node.log->Sync();
+      // Sync only when the Ready says it must (a commit-only hard state may stay unsynced),
+      // so a missing must_sync would show up as lost votes or entries after a crash.
+      if (ready.must_sync || random_.Uniform(0, 1) == 0) node.log->Sync();
       for (Message& m : ready.messages) {
         network_.push_back({now_ + random_.Uniform(0, 3), std::move(m)});
       }
@@ -103,8 +113,10 @@ class Simulation {
         node.applied_index = ready.snapshot->metadata.index;
       }
       for (const Entry& e : ready.committed) Apply(node, e);
+      CheckCommit(node);
       node.core->Advance(ready);
       CheckNode(node);
+      CheckLogMatching();
     }
   }
 
@@ -131,13 +143,43 @@ class Simulation {
     node.core.reset();
   }
 
-  void CheckNode(Node& node) {
+  // §5.4.2, checked before Advance applies membership changes (a commit is made under the
+  // configuration in force when it happens): a leader's commit index only lands on an entry
+  // of its own term, held by a quorum of voters in their logs.
+  void CheckCommit(Node& node) {
     const Core& core = *node.core;
-    // Commit never moves back within a process lifetime.
     if (core.log().committed() < node.last_commit) {
       Fail(absl::StrCat("node ", node.id.value(), " commit went back"));
     }
+    const bool commit_moved = core.log().committed() > node.last_commit;
     node.last_commit = core.log().committed();
+    if (core.role() == Role::kLeader && commit_moved) {
+      // §5.4.2: a leader's commit index only ever lands on an entry of its own term, held by
+      // a quorum of voters (the durable logs, not just their cores).
+      const LogIndex c = core.log().committed();
+      if (core.log().TermAt(c) != core.term()) {
+        Fail(absl::StrCat("leader ", node.id.value(), " committed index ", c.value(),
+                          " of an earlier term"));
+      }
+      size_t holders = 0;
+      for (Node& other : nodes_) {
+        if (core.conf().voters.count(other.id) == 0) continue;
+        absl::StatusOr<Term> t = other.log->TermAt(c);
+        if ((t.ok() && *t == core.term()) || other.log->FirstIndex() > c) ++holders;
+      }
+      if (holders < core.conf().voters.size() / 2 + 1) {
+        Fail(absl::StrCat("leader ", node.id.value(), " committed index ", c.value(),
+                          " held by only ", holders, " voters"));
+      }
+    }
+  }
+
+  void CheckNode(Node& node) {
+    const Core& core = *node.core;
+    // Commit never moves back within a process lifetime (CheckCommit records it).
+    if (core.log().committed() < node.last_commit) {
+      Fail(absl::StrCat("node ", node.id.value(), " commit went back"));
+    }
     if (core.role() == Role::kLeader) {
       // Election Safety: one leader per term.
       auto [it, inserted] = leaders_.emplace(core.term().value(), node.id);
@@ -228,8 +270,7 @@ class Simulation {
         Crash(n);
       } else {
         Trace(absl::StrCat("restart node ", n.id.value()));
-        Start(n);
-        Drive(n, true);
+        Start(n);  // Its first Ready waits for the next tick or message.
       }
     } else if (dice < 92) {
       const NodeId a(static_cast<int32_t>(random_.Uniform(1, options_.nodes)));
@@ -250,8 +291,15 @@ class Simulation {
   void Propose() {
     for (Node& n : nodes_) {
       if (!n.up || n.core->role() != Role::kLeader) continue;
-      if (random_.Uniform(0, 9) == 0) {
+      const int64_t action = random_.Uniform(0, 19);
+      if (action < 2) {
         ChangeMembership(n);
+      } else if (action == 2) {
+        const auto& voters = n.core->conf().voters;
+        const NodeId to =
+            *std::next(voters.begin(), random_.Uniform(0, static_cast<int64_t>(voters.size()) - 1));
+        Trace(absl::StrCat("leader ", n.id.value(), " transfers leadership to ", to.value()));
+        (void)n.core->TransferLeadership(to);
       } else {
         (void)n.core->Propose(absl::StrCat("v", next_value_++));
       }
@@ -352,6 +400,8 @@ class Simulation {
 
   SimulationOptions options_;
   SeededRandom random_;
+  int64_t max_bytes_ = 1 << 20;
+  int64_t max_inflight_ = 256;
   std::vector<Node> nodes_;
   std::vector<InFlight> network_;
   std::set<std::pair<NodeId, NodeId>> cut_;
