@@ -126,49 +126,10 @@ absl::Status Reader::Raw(size_t n, absl::string_view* v) {
   return absl::OkStatus();
 }
 
-absl::Status Reader::NullableString(std::optional<std::string>* v, bool compact) {
+absl::Status Reader::LengthPrefixed(bool compact, bool wide, absl::string_view what,
+                                    std::optional<absl::string_view>* v) {
   int64_t n;
-  if (absl::Status s = Length(compact, /*wide=*/false, "string", &n); !s.ok()) return s;
-  if (n < 0) {
-    v->reset();
-    return absl::OkStatus();
-  }
-  v->emplace(data_.substr(pos_, static_cast<size_t>(n)));
-  pos_ += static_cast<size_t>(n);
-  return absl::OkStatus();
-}
-
-absl::Status Reader::String(std::string* v, bool compact) {
-  std::optional<std::string> s;
-  if (absl::Status st = NullableString(&s, compact); !st.ok()) return st;
-  if (!s.has_value()) return absl::InvalidArgumentError("null where a string is required");
-  *v = *std::move(s);
-  return absl::OkStatus();
-}
-
-absl::Status Reader::NullableBytes(std::optional<std::string>* v, bool compact) {
-  int64_t n;
-  if (absl::Status s = Length(compact, /*wide=*/true, "bytes", &n); !s.ok()) return s;
-  if (n < 0) {
-    v->reset();
-    return absl::OkStatus();
-  }
-  v->emplace(data_.substr(pos_, static_cast<size_t>(n)));
-  pos_ += static_cast<size_t>(n);
-  return absl::OkStatus();
-}
-
-absl::Status Reader::Bytes(std::string* v, bool compact) {
-  std::optional<std::string> b;
-  if (absl::Status s = NullableBytes(&b, compact); !s.ok()) return s;
-  if (!b.has_value()) return absl::InvalidArgumentError("null where bytes are required");
-  *v = *std::move(b);
-  return absl::OkStatus();
-}
-
-absl::Status Reader::NullableRecords(std::optional<absl::string_view>* v, bool compact) {
-  int64_t n;
-  if (absl::Status s = Length(compact, /*wide=*/true, "records", &n); !s.ok()) return s;
+  if (absl::Status s = Length(compact, wide, what, &n); !s.ok()) return s;
   if (n < 0) {
     v->reset();
     return absl::OkStatus();
@@ -178,12 +139,61 @@ absl::Status Reader::NullableRecords(std::optional<absl::string_view>* v, bool c
   return absl::OkStatus();
 }
 
-absl::Status Reader::Records(absl::string_view* v, bool compact) {
-  std::optional<absl::string_view> r;
-  if (absl::Status s = NullableRecords(&r, compact); !s.ok()) return s;
-  if (!r.has_value()) return absl::InvalidArgumentError("null where records are required");
-  *v = *r;
+absl::Status Reader::NonNull(bool compact, bool wide, absl::string_view what,
+                             absl::string_view* v) {
+  std::optional<absl::string_view> view;
+  if (absl::Status s = LengthPrefixed(compact, wide, what, &view); !s.ok()) return s;
+  if (!view.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat("null where ", what, " is required"));
+  }
+  *v = *view;
   return absl::OkStatus();
+}
+
+absl::Status Reader::NullableString(std::optional<std::string>* v, bool compact) {
+  std::optional<absl::string_view> view;
+  if (absl::Status s = LengthPrefixed(compact, /*wide=*/false, "string", &view); !s.ok()) {
+    return s;
+  }
+  if (view.has_value()) {
+    v->emplace(*view);
+  } else {
+    v->reset();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Reader::String(std::string* v, bool compact) {
+  absl::string_view view;
+  if (absl::Status s = NonNull(compact, /*wide=*/false, "string", &view); !s.ok()) return s;
+  v->assign(view.data(), view.size());
+  return absl::OkStatus();
+}
+
+absl::Status Reader::NullableBytes(std::optional<std::string>* v, bool compact) {
+  std::optional<absl::string_view> view;
+  if (absl::Status s = LengthPrefixed(compact, /*wide=*/true, "bytes", &view); !s.ok()) return s;
+  if (view.has_value()) {
+    v->emplace(*view);
+  } else {
+    v->reset();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Reader::Bytes(std::string* v, bool compact) {
+  absl::string_view view;
+  if (absl::Status s = NonNull(compact, /*wide=*/true, "bytes", &view); !s.ok()) return s;
+  v->assign(view.data(), view.size());
+  return absl::OkStatus();
+}
+
+absl::Status Reader::NullableRecords(std::optional<absl::string_view>* v, bool compact) {
+  return LengthPrefixed(compact, /*wide=*/true, "records", v);
+}
+
+absl::Status Reader::Records(absl::string_view* v, bool compact) {
+  return NonNull(compact, /*wide=*/true, "records", v);
 }
 
 absl::Status Reader::ArrayLength(int32_t* n, bool compact) {

@@ -65,6 +65,10 @@ class Reader {
   absl::Status Need(size_t n, absl::string_view what) const;
   // A length for strings and bytes: -1 (null) or the byte count, checked against remaining.
   absl::Status Length(bool compact, bool wide, absl::string_view what, int64_t* n);
+  // A length-prefixed field as a view (nullopt for null), and the same refusing null.
+  absl::Status LengthPrefixed(bool compact, bool wide, absl::string_view what,
+                              std::optional<absl::string_view>* v);
+  absl::Status NonNull(bool compact, bool wide, absl::string_view what, absl::string_view* v);
 
   absl::string_view data_;
   size_t pos_ = 0;

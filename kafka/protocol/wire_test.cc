@@ -42,7 +42,7 @@ TEST(Reader, StringLengthBeyondTheBufferIsRefusedBeforeAllocating) {
   const std::string null_bytes = Bytes({0xff, 0xff});
   Reader null(null_bytes);
   EXPECT_THAT(null.String(&s, false), StatusIs(absl::StatusCode::kInvalidArgument,
-                                               HasSubstr("null where a string is required")));
+                                               HasSubstr("null where string is required")));
 }
 
 TEST(Reader, BytesRecordsAndArraysAreCheckedToo) {
