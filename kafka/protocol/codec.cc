@@ -1,5 +1,6 @@
 #include "kafka/protocol/codec.h"
 
+#include "absl/strings/str_cat.h"
 #include "kafka/protocol/errors.h"
 #include "kafka/protocol/messages/api_versions.h"
 
@@ -18,7 +19,9 @@ absl::StatusOr<Request> DecodeRequest(absl::string_view frame) {
   }
   Reader r(frame);
   if (absl::Status s = DecodeRequestHeader(r, header_version, &request.header); !s.ok()) {
-    return s;
+    return absl::InvalidArgumentError(
+        absl::StrCat(request.api != nullptr ? request.api->name : "unknown api", " (key ",
+                     key->first, ") v", key->second, ": ", s.message()));
   }
   request.body = frame.substr(r.position());
   return request;

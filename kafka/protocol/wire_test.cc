@@ -167,6 +167,9 @@ TEST(Codec, DecodeRequestPicksTheHeaderVersionFromTheApiTable) {
   EXPECT_EQ(newer.header.api_version, 99);
   EXPECT_EQ(newer.header.client_id, "new-client");
   EXPECT_THAT(DecodeRequest("abc"), StatusIs(absl::StatusCode::kInvalidArgument));
+  // A header cut short names the API and version it claimed.
+  EXPECT_THAT(DecodeRequest(frame.substr(0, 9)),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("ApiVersions (key 18) v3")));
 }
 
 TEST(Codec, ApiVersionsFallbackIsV0WithErrorThirtyFive) {
@@ -196,6 +199,20 @@ TEST(Errors, NamesMessagesAndRetriability) {
   EXPECT_TRUE(IsKnownError(-1));
   EXPECT_FALSE(IsKnownError(9999));
   EXPECT_STREQ(ErrorName(static_cast<ErrorCode>(9999)), "UNKNOWN");
+}
+
+TEST(Messages, DecodingIntoAReusedMessageStartsAfresh) {
+  MetadataResponse response;
+  response.unknown_tagged_fields = {{7, "x"}};
+  std::string bytes;
+  Writer w(&bytes);
+  response.Encode(w, 12);
+  MetadataResponse reused;
+  for (int i = 0; i < 2; ++i) {
+    Reader r(bytes);
+    ASSERT_THAT(reused.Decode(r, 12), IsOk());
+  }
+  EXPECT_EQ(reused.unknown_tagged_fields.size(), 1u);
 }
 
 TEST(Messages, NullableFieldsDefaultToKafkasDefaultNotNull) {

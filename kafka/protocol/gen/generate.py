@@ -564,6 +564,7 @@ def generate_source(stem, messages):
                 f"    return absl::InvalidArgumentError(absl::StrCat(\"{msg.name}: unsupported "
                 f"version \", version, \" (serves \", kMinVersion, \"..\", kMaxVersion, \")\"));",
                 "  }",
+                f"  *this = {msg.name}{{}};  // A reused message starts empty.",
                 "  absl::Status s = Decode(r, version, IsFlexible(version));",
                 "  if (!s.ok()) {",
                 f"    return absl::InvalidArgumentError(absl::StrCat(\"{msg.name} v\", version, "
