@@ -6,6 +6,7 @@
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "controller/config_control.h"
 
 namespace karst::controller {
 namespace {
@@ -137,6 +138,12 @@ ControllerResult<CreateTopicResponse> ReplicationControl::GenerateCreateTopic(
                                                   " cannot be reached because only ", live,
                                                   " broker(s) are registered."));
     return result;
+  }
+  for (const auto& [key, value] : request.configs) {
+    if (ApiError e = ValidateTopicConfig(key, value); !e.ok()) {
+      response.error = e;
+      return result;
+    }
   }
   proto::MetadataRecord topic;
   topic.mutable_topic()->set_name(request.name);

@@ -26,6 +26,7 @@ enum class ErrorCode : int16_t {
   kTopicAlreadyExists = 36,
   kInvalidPartitions = 37,
   kInvalidReplicationFactor = 38,
+  kInvalidConfig = 40,
   kInvalidRequest = 42,
   kStaleBrokerEpoch = 77,
   kFencedLeaderEpoch = 74,
