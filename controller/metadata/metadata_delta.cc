@@ -70,8 +70,11 @@ absl::Status ReplayBroker(MetadataImage& image, const proto::MetadataRecord& rec
   switch (record.record_case()) {
     case proto::MetadataRecord::kRegisterBroker: {
       const auto& r = record.register_broker();
+      // A new registration's epoch is the offset of its record (-1 in the record: the active
+      // controller cannot know the offset before the record commits); snapshots carry it.
+      const int64_t epoch = r.broker_epoch() < 0 ? offset : r.broker_epoch();
       BrokerRegistration b{
-          NodeId(r.broker_id()), r.incarnation_id(), r.broker_epoch(), {}, r.rack(), r.fenced()};
+          NodeId(r.broker_id()), r.incarnation_id(), epoch, {}, r.rack(), r.fenced()};
       for (const auto& e : r.endpoints()) {
         b.endpoints.push_back({e.name(), e.host(), e.port(), e.security_protocol()});
       }

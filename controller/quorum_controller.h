@@ -1,0 +1,90 @@
+// QuorumController: the controller on top of a Raft group (raft::Node). It is the group's
+// state machine: every controller, active or standby, replays committed record batches into
+// its MetadataImage, published by swapping a shared pointer. On the active controller (the
+// Raft leader) a request runs a Generate step against the current image, proposes the
+// resulting records as one Raft entry, and answers once that entry is committed and applied.
+// Write requests run one at a time, so each Generate sees everything committed before it.
+// Snapshots are the image written out as records.
+//
+// Thread-safety: the request methods may be called from any thread; Apply/TakeSnapshot/
+// Restore run on the Raft node's thread; image() from any thread.
+#ifndef KARST_CONTROLLER_QUORUM_CONTROLLER_H_
+#define KARST_CONTROLLER_QUORUM_CONTROLLER_H_
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/random.h"
+#include "controller/cluster_control.h"
+#include "controller/config_control.h"
+#include "controller/metadata/metadata_delta.h"
+#include "controller/replication_control.h"
+#include "proto/metadata.pb.h"
+#include "raft/node/node.h"
+
+namespace karst::controller {
+
+struct QuorumControllerOptions {
+  ReplicationOptions replication;
+  absl::Duration session_timeout = absl::Seconds(9);
+  absl::Duration commit_timeout = absl::Seconds(10);
+  uint64_t seed = 1;  // For topic ids.
+};
+
+class QuorumController final : public raft::StateMachine {
+ public:
+  explicit QuorumController(QuorumControllerOptions options);
+
+  // The Raft node this controller proposes through. REQUIRES: called once, before requests.
+  void Attach(raft::Node* node) { node_ = node; }
+
+  // raft::StateMachine.
+  void Apply(LogIndex index, absl::string_view data) override;
+  std::string TakeSnapshot() override;
+  void Restore(const raft::SnapshotMetadata& metadata, absl::string_view data) override;
+
+  std::shared_ptr<const MetadataImage> image() const;
+  bool IsActive() const { return node_ != nullptr && node_->IsLeader(); }
+
+  // Requests. kUnavailable (naming the active controller's node id when known) on a standby;
+  // kDeadlineExceeded if the records did not commit in time; kAborted if leadership was lost
+  // before they did. Kafka errors come back in the response.
+  absl::StatusOr<CreateTopicResponse> CreateTopic(const CreateTopicRequest& request);
+  absl::StatusOr<ApiError> DeleteTopic(const std::string& name);
+  absl::StatusOr<ApiError> CreatePartitions(const std::string& name, int32_t count);
+  absl::StatusOr<ApiError> AlterPartition(const AlterPartitionRequest& request);
+  absl::StatusOr<ApiError> AlterTopicConfigs(const std::string& topic,
+                                             const std::vector<AlterConfigOp>& ops);
+  // The broker's epoch in the response is the offset its registration committed at.
+  absl::StatusOr<RegisterBrokerResponse> RegisterBroker(const RegisterBrokerRequest& request);
+  absl::StatusOr<BrokerHeartbeatResponse> BrokerHeartbeat(const BrokerHeartbeatRequest& request);
+  // Fences brokers whose sessions expired (call periodically on the active controller).
+  absl::Status ExpireSessions();
+
+ private:
+  // Runs `generate` on the current image (one write at a time) and commits its records.
+  // `committed`, if set, sees the response and the entry's index once it committed.
+  template <typename Response>
+  absl::StatusOr<Response> Write(
+      const std::function<ControllerResult<Response>(const MetadataImage&)>& generate,
+      const std::function<void(Response&, LogIndex)>& committed = nullptr);
+  absl::Status CheckActive() const;
+
+  QuorumControllerOptions options_;
+  ReplicationControl replication_;
+  ClusterControl cluster_;  // Guarded by write_mu_ (its sessions are controller-local).
+  raft::Node* node_ = nullptr;
+  bool was_active_ = false;  // Guarded by write_mu_: sessions restart on becoming active.
+  SeededRandom random_;      // Guarded by write_mu_.
+  std::mutex write_mu_;      // One write at a time.
+  mutable std::mutex image_mu_;
+  std::shared_ptr<const MetadataImage> image_;  // Guarded by image_mu_.
+};
+
+}  // namespace karst::controller
+
+#endif  // KARST_CONTROLLER_QUORUM_CONTROLLER_H_
