@@ -145,6 +145,8 @@ class Core {
   int heartbeat_elapsed_ = 0;
   int randomized_election_timeout_ = 0;
   NodeId lead_transferee_ = kNoNode;
+  int transfer_elapsed_ = 0;
+  bool timeout_now_sent_ = false;
   LogIndex pending_conf_index_{0};
   struct PendingRead {
     LogIndex index;

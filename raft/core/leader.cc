@@ -37,12 +37,18 @@ void Core::TickLeader() {
       // sends it anew if still needed.
       if (pr.state() == Progress::State::kSnapshot) pr.BecomeProbe();
     }
-    // A transfer that did not finish within an election timeout is abandoned.
+  }
+  // A transfer that did not finish within an election timeout is abandoned (its own timer:
+  // resetting the election timer would postpone check-quorum on every retry).
+  if (lead_transferee_ != kNoNode && ++transfer_elapsed_ >= options_.election_tick) {
+    Note("leadership transfer timed out");
     lead_transferee_ = kNoNode;
   }
   if (heartbeat_elapsed_ >= options_.heartbeat_tick) {
     heartbeat_elapsed_ = 0;
-    BroadcastHeartbeat("");
+    // Carry the newest pending read's context, so reads whose first heartbeat (or its
+    // answers) was lost are confirmed by a later round.
+    BroadcastHeartbeat(pending_reads_.empty() ? "" : pending_reads_.back().context);
   }
 }
 
@@ -193,7 +199,8 @@ void Core::HandleAppendResponse(const Message& m) {
   // Pipelining: keep sending while the window allows and entries remain.
   while (SendAppend(m.from, /*send_if_empty=*/false)) {
   }
-  if (m.from == lead_transferee_ && pr.match() == log_.LastIndex()) {
+  if (m.from == lead_transferee_ && pr.match() == log_.LastIndex() && !timeout_now_sent_) {
+    timeout_now_sent_ = true;
     Note(absl::StrCat("node ", m.from.value(), " caught up; handing over leadership"));
     Send({.type = MessageType::kTimeoutNow, .to = m.from});
   }
@@ -240,9 +247,12 @@ absl::Status Core::TransferLeadership(NodeId to) {
   if (conf_.voters.count(to) == 0) {
     return absl::InvalidArgumentError(absl::StrCat("node ", to.value(), " is not a voter"));
   }
+  if (lead_transferee_ == to) return absl::OkStatus();  // Already under way.
   lead_transferee_ = to;
-  election_elapsed_ = 0;  // The transfer must finish within an election timeout.
+  transfer_elapsed_ = 0;  // The transfer must finish within an election timeout.
+  timeout_now_sent_ = false;
   if (progress_.at(to).match() == log_.LastIndex()) {
+    timeout_now_sent_ = true;
     Send({.type = MessageType::kTimeoutNow, .to = to});
   } else {
     SendAppend(to, /*send_if_empty=*/true);

@@ -43,7 +43,13 @@ std::optional<Term> RaftLog::TermAt(LogIndex index) const {
   if (unstable_snapshot_.has_value()) return std::nullopt;
   if (index >= offset_) return std::nullopt;
   absl::StatusOr<Term> t = storage_.TermAt(index);
-  if (!t.ok()) return std::nullopt;
+  if (absl::IsOutOfRange(t.status()) || absl::IsNotFound(t.status())) return std::nullopt;
+  if (!t.ok()) {
+    // Any other failure means the log store cannot be read: fail-stop (STYLE.md §4) rather
+    // than treat a lost entry as one that never existed.
+    ABSL_RAW_LOG(FATAL, "raft: cannot read the term of index %ld: %s",
+                 static_cast<long>(index.value()), std::string(t.status().message()).c_str());
+  }
   return *t;
 }
 
