@@ -312,4 +312,47 @@ std::vector<proto::MetadataRecord> ReplicationControl::GenerateLeadershipMoves(
   return out;
 }
 
+ControllerResult<std::vector<ReplicationControl::ElectionResult>>
+ReplicationControl::GeneratePreferredLeaderElection(
+    const MetadataImage& image,
+    const std::vector<std::pair<std::string, int32_t>>& partitions) const {
+  ControllerResult<std::vector<ElectionResult>> result;
+  std::vector<std::pair<std::string, int32_t>> wanted = partitions;
+  if (wanted.empty()) {
+    for (const auto& [id, topic] : image.topics) {
+      for (const auto& [index, p] : topic.partitions) wanted.emplace_back(topic.name, index);
+    }
+  }
+  for (const auto& [name, index] : wanted) {
+    ElectionResult& r = result.response.emplace_back();
+    r.topic = name;
+    r.partition = index;
+    const TopicImage* topic = image.FindTopic(name);
+    if (topic == nullptr || topic->partitions.count(index) == 0) {
+      r.error = Error(ErrorCode::kUnknownTopicOrPartition,
+                      "This server does not host this topic-partition.");
+      continue;
+    }
+    const PartitionState& p = topic->partitions.at(index);
+    const int32_t preferred = p.replicas.front();
+    if (p.leader.value() == preferred) {
+      r.error =
+          Error(ErrorCode::kElectionNotNeeded, "Leader election not needed for topic partition.");
+      continue;
+    }
+    if (!Contains(p.isr, preferred) || Fenced(image, preferred)) {
+      r.error =
+          Error(ErrorCode::kPreferredLeaderNotAvailable,
+                absl::StrCat("Failed to elect leader for partition ", name, "-", index,
+                             " under strategy PreferredReplicaPartitionLeaderElectionStrategy"));
+      continue;
+    }
+    proto::PartitionChangeRecord* c = result.records.emplace_back().mutable_partition_change();
+    c->set_topic_id(topic->id);
+    c->set_partition_id(index);
+    c->set_leader(preferred);
+  }
+  return result;
+}
+
 }  // namespace karst::controller

@@ -28,6 +28,8 @@ enum class ErrorCode : int16_t {
   kInvalidReplicationFactor = 38,
   kInvalidConfig = 40,
   kInvalidRequest = 42,
+  kPreferredLeaderNotAvailable = 80,
+  kElectionNotNeeded = 84,
   kStaleBrokerEpoch = 77,
   kFencedLeaderEpoch = 74,
   kInvalidUpdateVersion = 95,
@@ -90,6 +92,19 @@ class ReplicationControl {
   // unclean leader election, which takes the first unfenced replica.
   std::vector<metadata::proto::MetadataRecord> GenerateLeadershipMoves(const MetadataImage& image,
                                                                        NodeId broker) const;
+
+  // Preferred-leader election (ElectLeaders, and auto.leader.rebalance.enable): every given
+  // partition whose first replica is in the ISR, unfenced and not the leader gets it back as
+  // leader. Partitions already led by it answer ELECTION_NOT_NEEDED; ones where it cannot
+  // lead, PREFERRED_LEADER_NOT_AVAILABLE. An empty list means every partition.
+  struct ElectionResult {
+    std::string topic;
+    int32_t partition;
+    ApiError error;
+  };
+  ControllerResult<std::vector<ElectionResult>> GeneratePreferredLeaderElection(
+      const MetadataImage& image,
+      const std::vector<std::pair<std::string, int32_t>>& partitions) const;
 
   // Kafka's topic name rules; ok or INVALID_TOPIC_EXCEPTION with Kafka's message.
   static ApiError ValidateTopicName(const std::string& name);

@@ -219,5 +219,40 @@ TEST_F(ReplicationControlTest, UncleanElectionTakesAnOutOfSyncReplicaWhenAllowed
   EXPECT_EQ(Partition("orders", 0).isr, std::vector<int32_t>{p.replicas[1]});
 }
 
+TEST_F(ReplicationControlTest, PreferredLeaderElectionReturnsLeadershipToTheFirstReplica) {
+  ASSERT_TRUE(Create("orders", 2, 3).error.ok());
+  const PartitionState p0 = Partition("orders", 0);
+  const int preferred = p0.replicas.front();
+  Fence(preferred);  // Leadership moves away from the preferred replica.
+  ASSERT_NE(Partition("orders", 0).leader.value(), preferred);
+  // Still fenced and out of the ISR: it cannot lead yet.
+  auto early = control_.GeneratePreferredLeaderElection(*image_, {{"orders", 0}});
+  EXPECT_EQ(early.response[0].error.code, ErrorCode::kPreferredLeaderNotAvailable);
+  EXPECT_TRUE(early.records.empty());
+  // Back, unfenced, and in the ISR again (the leader's AlterPartition).
+  proto::MetadataRecord unfence;
+  unfence.mutable_unfence_broker()->set_broker_id(preferred);
+  Replay({unfence});
+  const PartitionState now = Partition("orders", 0);
+  std::vector<int32_t> isr = now.isr;
+  isr.push_back(preferred);
+  Replay(control_
+             .GenerateAlterPartition(*image_, {now.leader, image_->FindTopic("orders")->id, 0,
+                                               now.leader_epoch, now.partition_epoch, isr})
+             .records);
+  auto elect = control_.GeneratePreferredLeaderElection(*image_, {});
+  Replay(elect.records);
+  EXPECT_EQ(Partition("orders", 0).leader.value(), preferred);
+  EXPECT_GT(Partition("orders", 0).leader_epoch, now.leader_epoch);
+  bool not_needed = false;
+  for (const auto& r : elect.response) {
+    if (r.partition == 1 && r.error.code == ErrorCode::kElectionNotNeeded) not_needed = true;
+  }
+  EXPECT_TRUE(not_needed ||
+              Partition("orders", 1).leader.value() == Partition("orders", 1).replicas.front());
+  auto unknown = control_.GeneratePreferredLeaderElection(*image_, {{"nope", 0}});
+  EXPECT_EQ(unknown.response[0].error.code, ErrorCode::kUnknownTopicOrPartition);
+}
+
 }  // namespace
 }  // namespace karst::controller
