@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "common/logging.h"
 #include "common/status_macros.h"
+#include "kafka/record/record.h"
 #include "kafka/record/record_batch.h"
 
 namespace karst::storage {
@@ -99,6 +100,9 @@ absl::Status Log::Load() {
   // persisted: the start wins, so offsets a client was told are deleted are never reused.
   if (log_end_offset_ < log_start_offset_) RETURN_IF_ERROR(ResetTo(log_start_offset_));
   RETURN_IF_ERROR(epochs_->TruncateFromEnd(log_end_offset_));
+  // A crash between deleting segments and rewriting the checkpoint can leave entries below
+  // the start.
+  RETURN_IF_ERROR(epochs_->TruncateFromStart(log_start_offset_));
   return absl::OkStatus();
 }
 
@@ -307,10 +311,32 @@ absl::StatusOr<std::optional<Offset>> Log::OffsetForTimestamp(int64_t timestamp)
     ASSIGN_OR_RETURN(std::optional<int64_t> found,
                      segment->FindOffsetForTimestamp(timestamp, log_start_offset_.value()));
     NoteRead(base);
-    if (found.has_value())
-      return std::optional<Offset>(std::max(Offset(*found), log_start_offset_));
+    if (found.has_value()) return FirstRecordAtOrAfter(Offset(*found), timestamp);
   }
   return std::optional<Offset>();
+}
+
+absl::StatusOr<std::optional<Offset>> Log::FirstRecordAtOrAfter(Offset batch_base,
+                                                                int64_t timestamp) const {
+  // The batch's max timestamp qualifies; Kafka answers with the first record inside it whose
+  // timestamp does (at or after the log start), which means reading its records.
+  ASSIGN_OR_RETURN(ReadResult read, Read(std::max(batch_base, log_start_offset_), 1));
+  absl::string_view rest = read.records;
+  ASSIGN_OR_RETURN(std::optional<absl::string_view> batch,
+                   rec::NextBatch(rest, options_.max_batch_bytes));
+  if (!batch.has_value()) return std::optional<Offset>();
+  ASSIGN_OR_RETURN(rec::BatchHeader h, rec::ParseBatchHeader(*batch));
+  if (h.timestamp_type() == rec::TimestampType::kLogAppendTime) {
+    return std::optional<Offset>(std::max(Offset(h.base_offset), log_start_offset_));
+  }
+  ASSIGN_OR_RETURN(std::vector<rec::Record> records, rec::DecodeRecords(*batch));
+  for (const rec::Record& r : records) {
+    const Offset offset(h.base_offset + r.offset_delta);
+    if (offset >= log_start_offset_ && h.base_timestamp + r.timestamp_delta >= timestamp) {
+      return std::optional<Offset>(offset);
+    }
+  }
+  return std::optional<Offset>(std::max(Offset(h.base_offset), log_start_offset_));
 }
 
 absl::Status Log::TruncateTo(Offset offset) {

@@ -93,7 +93,8 @@ class Log {
   // batch, even a larger one, as Kafka's KIP-74). Reads stop at a segment's end.
   absl::StatusOr<ReadResult> Read(Offset offset, size_t max_bytes) const;
 
-  // The first offset whose batch has a max timestamp >= `timestamp`; nullopt if none.
+  // ListOffsets by timestamp: the first offset (at or after LogStartOffset) of a record whose
+  // timestamp is >= `timestamp` (for LogAppendTime batches, the batch's); nullopt if none.
   absl::StatusOr<std::optional<Offset>> OffsetForTimestamp(int64_t timestamp) const;
 
   Offset LogStartOffset() const { return log_start_offset_; }
@@ -135,6 +136,8 @@ class Log {
   // kFailedPrecondition once closed; the I/O error that took the log offline, if any.
   absl::Status CheckWritable() const;
   absl::Status Load();
+  absl::StatusOr<std::optional<Offset>> FirstRecordAtOrAfter(Offset batch_base,
+                                                             int64_t timestamp) const;
   absl::Status Recover(bool clean);
   // Deletes every segment and starts an empty log at `offset` (both start and end).
   absl::Status ResetTo(Offset offset);

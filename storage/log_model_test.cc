@@ -31,6 +31,7 @@ constexpr char kDir[] = "/model/p-0";
 struct ModelBatch {
   int64_t base;
   int64_t last;
+  int64_t first_timestamp;  // Record i has first_timestamp + i.
   int64_t max_timestamp;
   std::string bytes;  // As stored: offsets and epoch assigned.
 };
@@ -115,7 +116,7 @@ class LogModelRun {
     ASSERT_EQ(r->first_offset.value(), model_.end) << Where();
     rec::SetBaseOffset(batch.data(), model_.end);
     rec::SetPartitionLeaderEpoch(batch.data(), epoch_);
-    model_.batches.push_back({model_.end, model_.end + records - 1, ts + records - 1, batch});
+    model_.batches.push_back({model_.end, model_.end + records - 1, ts, ts + records - 1, batch});
     if (trace_) {
       std::fprintf(stderr, "  append [%ld, %ld] %zu bytes\n", static_cast<long>(model_.end),
                    static_cast<long>(model_.end + records - 1), batch.size());
@@ -200,7 +201,9 @@ class LogModelRun {
     std::optional<int64_t> want;
     for (const ModelBatch& b : model_.batches) {
       if (b.last >= model_.start && b.max_timestamp >= ts) {
-        want = std::max(b.base, model_.start);
+        // Timestamps rise within a batch: the first record at or after `ts`, not below the
+        // log start.
+        want = std::max(b.base + std::max<int64_t>(0, ts - b.first_timestamp), model_.start);
         break;
       }
     }

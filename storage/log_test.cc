@@ -144,6 +144,9 @@ TEST_F(LogTest, FindsTheFirstOffsetAtOrAfterATimestamp) {
   EXPECT_EQ(mid, Offset(20));
   ASSERT_OK_AND_ASSIGN(std::optional<Offset> between, log->OffsetForTimestamp(t0 + 10'500));
   EXPECT_EQ(between, Offset(22));
+  // Inside a batch: its second record (t0 + 10001) is the first at or after the target.
+  ASSERT_OK_AND_ASSIGN(std::optional<Offset> inside, log->OffsetForTimestamp(t0 + 10'001));
+  EXPECT_EQ(inside, Offset(21));
   ASSERT_OK_AND_ASSIGN(std::optional<Offset> none, log->OffsetForTimestamp(t0 + 100'000));
   EXPECT_EQ(none, std::nullopt);
 }
