@@ -49,6 +49,8 @@ class QuorumController final : public raft::StateMachine {
 
   std::shared_ptr<const MetadataImage> image() const;
   bool IsActive() const { return node_ != nullptr && node_->IsLeader(); }
+  // The active controller's node id as this controller knows it (kNoNode if unknown).
+  NodeId ActiveControllerId() const { return node_ != nullptr ? node_->leader() : raft::kNoNode; }
 
   // Requests. kUnavailable (naming the active controller's node id when known) on a standby;
   // kDeadlineExceeded if the records did not commit in time; kAborted if leadership was lost

@@ -1,0 +1,119 @@
+#include "controller/controller_service.h"
+
+namespace karst::controller {
+namespace {
+
+namespace pb = ::karst::controller_rpc;
+
+constexpr int32_t kRequestTimedOut = 7;
+constexpr int32_t kNotController = 41;
+
+// Fills `error` and `info` from a controller call's status or Kafka error.
+template <typename Response>
+void Fill(const QuorumController& controller, const absl::Status& status, const ApiError& api,
+          Response* response) {
+  response->mutable_controller()->set_active_controller_id(controller.ActiveControllerId().value());
+  pb::ApiError* error = response->mutable_error();
+  if (!status.ok()) {
+    error->set_code(absl::IsDeadlineExceeded(status) ? kRequestTimedOut : kNotController);
+    error->set_message(std::string(status.message()));
+    return;
+  }
+  error->set_code(static_cast<int32_t>(api.code));
+  error->set_message(api.message);
+}
+
+}  // namespace
+
+grpc::Status ControllerService::RegisterBroker(grpc::ServerContext*,
+                                               const pb::RegisterBrokerRequest* request,
+                                               pb::RegisterBrokerResponse* response) {
+  RegisterBrokerRequest r{
+      NodeId(request->broker_id()), request->incarnation_id(), {}, request->rack()};
+  for (const pb::Endpoint& e : request->endpoints()) {
+    r.endpoints.push_back({e.name(), e.host(), e.port(), e.security_protocol()});
+  }
+  absl::StatusOr<RegisterBrokerResponse> result = controller_.RegisterBroker(r);
+  Fill(controller_, result.status(), result.ok() ? result->error : ApiError{}, response);
+  if (result.ok()) response->set_broker_epoch(result->broker_epoch);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::BrokerHeartbeat(grpc::ServerContext*,
+                                                const pb::BrokerHeartbeatRequest* request,
+                                                pb::BrokerHeartbeatResponse* response) {
+  absl::StatusOr<BrokerHeartbeatResponse> result = controller_.BrokerHeartbeat(
+      {NodeId(request->broker_id()), request->broker_epoch(), request->metadata_offset(),
+       request->want_fence(), request->want_shutdown()});
+  Fill(controller_, result.status(), result.ok() ? result->error : ApiError{}, response);
+  if (result.ok()) {
+    response->set_is_fenced(result->is_fenced);
+    response->set_should_shutdown(result->should_shutdown);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::CreateTopic(grpc::ServerContext*,
+                                            const pb::CreateTopicRequest* request,
+                                            pb::CreateTopicResponse* response) {
+  CreateTopicRequest r{request->name(),
+                       request->partitions(),
+                       static_cast<int16_t>(request->replication_factor()),
+                       {}};
+  for (const pb::ConfigEntry& c : request->configs()) r.configs.emplace_back(c.name(), c.value());
+  absl::StatusOr<CreateTopicResponse> result = controller_.CreateTopic(r);
+  Fill(controller_, result.status(), result.ok() ? result->error : ApiError{}, response);
+  if (result.ok() && result->error.ok()) {
+    response->set_topic_id(result->topic_id);
+    response->set_partitions(result->partitions);
+    response->set_replication_factor(result->replication_factor);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::DeleteTopic(grpc::ServerContext*,
+                                            const pb::DeleteTopicRequest* request,
+                                            pb::ErrorResponse* response) {
+  absl::StatusOr<ApiError> result = controller_.DeleteTopic(request->name());
+  Fill(controller_, result.status(), result.ok() ? *result : ApiError{}, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::CreatePartitions(grpc::ServerContext*,
+                                                 const pb::CreatePartitionsRequest* request,
+                                                 pb::ErrorResponse* response) {
+  absl::StatusOr<ApiError> result = controller_.CreatePartitions(request->name(), request->count());
+  Fill(controller_, result.status(), result.ok() ? *result : ApiError{}, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::AlterPartition(grpc::ServerContext*,
+                                               const pb::AlterPartitionRequest* request,
+                                               pb::ErrorResponse* response) {
+  AlterPartitionRequest r{
+      NodeId(request->broker_id()), request->topic_id(),
+      request->partition(),         LeaderEpoch(request->leader_epoch()),
+      request->partition_epoch(),   {request->new_isr().begin(), request->new_isr().end()}};
+  absl::StatusOr<ApiError> result = controller_.AlterPartition(r);
+  Fill(controller_, result.status(), result.ok() ? *result : ApiError{}, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::AlterTopicConfigs(grpc::ServerContext*,
+                                                  const pb::AlterTopicConfigsRequest* request,
+                                                  pb::ErrorResponse* response) {
+  std::vector<AlterConfigOp> ops;
+  for (const pb::AlterConfigOp& op : request->ops()) {
+    if (op.op() < 0 || op.op() > 3) {
+      response->mutable_error()->set_code(static_cast<int32_t>(ErrorCode::kInvalidRequest));
+      response->mutable_error()->set_message("unknown config operation");
+      return grpc::Status::OK;
+    }
+    ops.push_back({op.name(), static_cast<AlterOp>(op.op()), op.value()});
+  }
+  absl::StatusOr<ApiError> result = controller_.AlterTopicConfigs(request->topic(), ops);
+  Fill(controller_, result.status(), result.ok() ? *result : ApiError{}, response);
+  return grpc::Status::OK;
+}
+
+}  // namespace karst::controller

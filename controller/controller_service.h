@@ -1,0 +1,43 @@
+// ControllerService: the gRPC face of a QuorumController (proto/controller.proto). Every
+// response carries the active controller's id as this controller knows it; a standby
+// answers with NOT_CONTROLLER (41). Commit timeouts and lost leadership come back as
+// REQUEST_TIMED_OUT (7) and NOT_CONTROLLER, so callers retry against the active controller.
+// Thread-safe (gRPC handler threads; QuorumController serialises writes).
+#ifndef KARST_CONTROLLER_CONTROLLER_SERVICE_H_
+#define KARST_CONTROLLER_CONTROLLER_SERVICE_H_
+
+#include "controller/quorum_controller.h"
+#include "proto/controller.grpc.pb.h"
+
+namespace karst::controller {
+
+namespace proto_service = ::karst::controller_rpc;
+
+class ControllerService final : public proto_service::Controller::Service {
+ public:
+  // `controller` must outlive the service.
+  explicit ControllerService(QuorumController& controller) : controller_(controller) {}
+
+  grpc::Status RegisterBroker(grpc::ServerContext*, const proto_service::RegisterBrokerRequest*,
+                              proto_service::RegisterBrokerResponse*) override;
+  grpc::Status BrokerHeartbeat(grpc::ServerContext*, const proto_service::BrokerHeartbeatRequest*,
+                               proto_service::BrokerHeartbeatResponse*) override;
+  grpc::Status CreateTopic(grpc::ServerContext*, const proto_service::CreateTopicRequest*,
+                           proto_service::CreateTopicResponse*) override;
+  grpc::Status DeleteTopic(grpc::ServerContext*, const proto_service::DeleteTopicRequest*,
+                           proto_service::ErrorResponse*) override;
+  grpc::Status CreatePartitions(grpc::ServerContext*, const proto_service::CreatePartitionsRequest*,
+                                proto_service::ErrorResponse*) override;
+  grpc::Status AlterPartition(grpc::ServerContext*, const proto_service::AlterPartitionRequest*,
+                              proto_service::ErrorResponse*) override;
+  grpc::Status AlterTopicConfigs(grpc::ServerContext*,
+                                 const proto_service::AlterTopicConfigsRequest*,
+                                 proto_service::ErrorResponse*) override;
+
+ private:
+  QuorumController& controller_;
+};
+
+}  // namespace karst::controller
+
+#endif  // KARST_CONTROLLER_CONTROLLER_SERVICE_H_

@@ -1,0 +1,155 @@
+// The controller service over real gRPC on loopback, three controllers on an in-process Raft
+// group: a standby answers NOT_CONTROLLER naming the active controller; the active one
+// registers brokers and creates topics, with Kafka errors in the response.
+#include "controller/controller_service.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/testing/status_matchers.h"
+#include "gtest/gtest.h"
+#include "raft/testing/local_transport.h"
+#include "raft/testing/mem_log.h"
+
+namespace karst::controller {
+namespace {
+
+namespace pb = ::karst::controller_rpc;
+
+bool WaitUntil(const std::function<bool()>& condition) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline) {
+    if (condition()) return true;
+    absl::SleepFor(absl::Milliseconds(5));  // Polling interval, not synchronisation.
+  }
+  return condition();
+}
+
+struct Member {
+  std::unique_ptr<raft::testing::MemLog> log;
+  std::unique_ptr<raft::testing::LocalTransport> transport;
+  std::unique_ptr<QuorumController> controller;
+  std::unique_ptr<raft::Node> node;
+  std::unique_ptr<ControllerService> service;
+  std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<pb::Controller::Stub> stub;
+};
+
+class ControllerServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    raft::ConfState conf;
+    for (int i = 1; i <= 3; ++i) conf.voters.insert(NodeId(i));
+    for (int i = 1; i <= 3; ++i) {
+      auto m = std::make_unique<Member>();
+      m->log = std::make_unique<raft::testing::MemLog>(conf);
+      m->transport = std::make_unique<raft::testing::LocalTransport>(network_);
+      m->controller = std::make_unique<QuorumController>(QuorumControllerOptions{
+          .replication = {.num_partitions = 2, .default_replication_factor = 2}});
+      m->node =
+          std::make_unique<raft::Node>(raft::NodeOptions{.id = NodeId(i),
+                                                         .tick_interval = absl::Milliseconds(10),
+                                                         .seed = static_cast<uint64_t>(i)},
+                                       *m->log, *m->controller, *m->transport);
+      m->controller->Attach(m->node.get());
+      network_.Register(NodeId(i), m->node.get());
+      ASSERT_OK(m->node->Start());
+      m->service = std::make_unique<ControllerService>(*m->controller);
+      int port = 0;
+      grpc::ServerBuilder builder;
+      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+      builder.RegisterService(m->service.get());
+      m->server = builder.BuildAndStart();
+      ASSERT_NE(m->server, nullptr);
+      m->stub = pb::Controller::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
+                                                            grpc::InsecureChannelCredentials()));
+      members_.push_back(std::move(m));
+    }
+  }
+
+  void TearDown() override {
+    for (auto& m : members_) {
+      m->server->Shutdown();
+      m->node->Stop();
+    }
+  }
+
+  int Active() {
+    int active = 0;
+    WaitUntil([&] {
+      for (int i = 1; i <= 3; ++i) {
+        if (members_[static_cast<size_t>(i - 1)]->controller->IsActive()) active = i;
+      }
+      return active != 0;
+    });
+    return active;
+  }
+
+  pb::Controller::Stub& stub(int i) { return *members_[static_cast<size_t>(i - 1)]->stub; }
+
+  raft::testing::LocalNetwork network_;
+  std::vector<std::unique_ptr<Member>> members_;
+};
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  return context;
+}
+
+TEST_F(ControllerServiceTest, StandbysNameTheActiveControllerWhichServesWrites) {
+  const int active = Active();
+  ASSERT_NE(active, 0);
+  const int standby = active % 3 + 1;
+  // A standby's follower view of the leader may lag a moment after the election.
+  ASSERT_TRUE(WaitUntil([&] {
+    pb::CreateTopicRequest request;
+    request.set_name("x");
+    pb::CreateTopicResponse response;
+    return stub(standby).CreateTopic(Context().get(), request, &response).ok() &&
+           response.error().code() == 41 && response.controller().active_controller_id() == active;
+  }));
+
+  for (int id = 1; id <= 2; ++id) {
+    pb::RegisterBrokerRequest reg;
+    reg.set_broker_id(id);
+    reg.set_incarnation_id(absl::StrCat("inc-", id));
+    pb::RegisterBrokerResponse reg_response;
+    ASSERT_TRUE(stub(active).RegisterBroker(Context().get(), reg, &reg_response).ok());
+    ASSERT_EQ(reg_response.error().code(), 0) << reg_response.error().message();
+    pb::BrokerHeartbeatRequest beat;
+    beat.set_broker_id(id);
+    beat.set_broker_epoch(reg_response.broker_epoch());
+    beat.set_metadata_offset(reg_response.broker_epoch());
+    pb::BrokerHeartbeatResponse beat_response;
+    ASSERT_TRUE(stub(active).BrokerHeartbeat(Context().get(), beat, &beat_response).ok());
+    EXPECT_FALSE(beat_response.is_fenced());
+  }
+  pb::CreateTopicRequest create;
+  create.set_name("orders");
+  create.set_partitions(-1);
+  create.set_replication_factor(-1);
+  pb::CreateTopicResponse created;
+  ASSERT_TRUE(stub(active).CreateTopic(Context().get(), create, &created).ok());
+  EXPECT_EQ(created.error().code(), 0) << created.error().message();
+  EXPECT_EQ(created.partitions(), 2);
+  EXPECT_EQ(created.replication_factor(), 2);
+  EXPECT_EQ(created.topic_id().size(), 16u);
+  pb::CreateTopicResponse duplicate;
+  ASSERT_TRUE(stub(active).CreateTopic(Context().get(), create, &duplicate).ok());
+  EXPECT_EQ(duplicate.error().code(), 36);  // TOPIC_ALREADY_EXISTS.
+  pb::CreatePartitionsRequest shrink;
+  shrink.set_name("orders");
+  shrink.set_count(1);
+  pb::ErrorResponse shrunk;
+  ASSERT_TRUE(stub(active).CreatePartitions(Context().get(), shrink, &shrunk).ok());
+  EXPECT_EQ(shrunk.error().code(), 37);  // INVALID_PARTITIONS.
+  EXPECT_EQ(shrunk.error().message(),
+            "Topic currently has 2 partitions, which is higher than the requested 1.");
+}
+
+}  // namespace
+}  // namespace karst::controller
