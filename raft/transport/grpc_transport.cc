@@ -52,6 +52,7 @@ absl::Status GrpcTransport::Start() {
       std::min<size_t>(options_.max_receive_message_bytes, std::numeric_limits<int>::max())));
   builder.AddListeningPort(options_.listen_address, grpc::InsecureServerCredentials(), &port_);
   builder.RegisterService(service_.get());
+  for (grpc::Service* service : options_.extra_services) builder.RegisterService(service);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     if (server_ != nullptr) server_->Shutdown();

@@ -8,6 +8,8 @@
 #ifndef KARST_RAFT_TRANSPORT_GRPC_TRANSPORT_H_
 #define KARST_RAFT_TRANSPORT_GRPC_TRANSPORT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -61,6 +63,9 @@ class GrpcTransport : public Transport {
     absl::Duration shutdown_grace = absl::Milliseconds(500);
     // Peers becoming unreachable or reachable again; may be empty.
     std::function<void(const std::string&)> log;
+    // More gRPC services to serve on the same listener (e.g. the controller service); not
+    // owned, must outlive the transport.
+    std::vector<grpc::Service*> extra_services;
   };
   using MessageHandler = std::function<void(Message)>;
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "broker/main/controller_role.h"
 #include "common/admin_server.h"
 #include "common/config/command_line.h"
 #include "common/config/properties.h"
@@ -106,15 +107,29 @@ int Run(const config::ServerConfig& server, const sigset_t& stop_signals) {
   spdlog::info("admin HTTP listening on {}:{} (/metrics, /healthz)",
                server.admin_listener.host.empty() ? "0.0.0.0" : server.admin_listener.host,
                admin.port());
-  // TODO(#7): start the broker role; TODO(#6): start the controller role.
-  spdlog::warn("roles {} are configured but not yet served by this build; admin only",
-               RoleNames(server));
+  std::unique_ptr<ControllerRole> controller;
+  if (server.HasRole(config::Role::kController)) {
+    controller = std::make_unique<ControllerRole>(server);
+    if (absl::Status status = controller->Start(); !status.ok()) {
+      spdlog::error("cannot start the controller role: {}", status.message());
+      admin.Stop();
+      return 1;
+    }
+  }
+  if (server.HasRole(config::Role::kBroker)) {
+    // TODO(#7): the broker role (Kafka listener, partitions, replication).
+    spdlog::warn("the broker role is configured but not yet served by this build");
+  }
 
+  // Some libraries reset the calling thread's signal mask while starting (seen with the
+  // controller role's dependencies): block the stop signals again before waiting for them.
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("received {}; shutting down", strsignal(signal_number));
   {
     ShutdownWatchdog watchdog;
+    if (controller) controller->Stop();
     admin.Stop();
   }
   spdlog::info("shutdown complete");

@@ -1,0 +1,106 @@
+#include "broker/main/controller_role.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace karst {
+namespace {
+
+// The cluster id both ends of the Raft transport check. TODO(#6): take it from formatted
+// storage (kafka-storage format style) rather than a constant.
+constexpr char kClusterId[] = "karst";
+
+bool IsIpv4(const std::string& host) {
+  int dots = 0;
+  for (char c : host) {
+    if (c == '.') {
+      ++dots;
+    } else if (c < '0' || c > '9') {
+      return false;
+    }
+  }
+  return dots == 3;
+}
+
+}  // namespace
+
+absl::Status ControllerRole::Start() {
+  const config::Listener* listener = nullptr;
+  for (const config::Listener& l : config_.listeners) {
+    for (const std::string& name : config_.controller_listener_names) {
+      if (l.name == name) listener = &l;
+    }
+  }
+  if (listener == nullptr) {
+    return absl::InvalidArgumentError(
+        "a controller needs a listener named in controller.listener.names");
+  }
+  raft::ConfState conf;
+  std::map<NodeId, std::string> peers;
+  for (const config::Voter& v : config_.controller_quorum_voters) {
+    conf.voters.insert(v.id);
+    if (v.id != config_.node_id) {
+      peers[v.id] = absl::StrCat(v.address.host, ":", v.address.port);
+    }
+  }
+  const std::string dir = config_.metadata_log_dir + "/__cluster_metadata-0";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("metadata log ", dir, ": ", ec.message()));
+  }
+  absl::StatusOr<std::unique_ptr<raft::RocksDbLogStore>> store =
+      raft::RocksDbLogStore::Open(dir, {.initial_conf_state = conf});
+  if (!store.ok()) return store.status();
+  store_ = *std::move(store);
+  controller_ = std::make_unique<controller::QuorumController>(controller::QuorumControllerOptions{
+      .replication = {.num_partitions = config_.num_partitions,
+                      .default_replication_factor = config_.default_replication_factor},
+      .session_timeout = absl::Milliseconds(config_.broker_session_timeout_ms),
+      .seed = SeedFromEntropy()});
+  service_ = std::make_unique<controller::ControllerService>(*controller_);
+  raft::GrpcTransport::Options transport_options;
+  transport_options.self = config_.node_id;
+  transport_options.cluster_id = kClusterId;
+  transport_options.listen_address =
+      absl::StrCat(listener->address.host.empty() ? "0.0.0.0" : listener->address.host, ":",
+                   listener->address.port);
+  transport_options.peers = peers;
+  if (IsIpv4(listener->address.host) && listener->address.host != "0.0.0.0") {
+    transport_options.local_address = listener->address.host;
+  }
+  transport_options.extra_services = {service_.get()};
+  transport_ = std::make_unique<raft::GrpcTransport>(
+      transport_options, [this](raft::Message m) { node_->Receive(std::move(m)); });
+  // The election timeout is controller.quorum.election.timeout.ms: ten ticks of a tenth.
+  const int tick_ms = std::max(1, config_.controller_quorum_election_timeout_ms / 10);
+  node_ = std::make_unique<raft::Node>(
+      raft::NodeOptions{.id = config_.node_id,
+                        .tick_interval = absl::Milliseconds(tick_ms),
+                        .election_tick = 10,
+                        .heartbeat_tick = 1,
+                        .on_leader_change =
+                            [](NodeId leader, Term term) {
+                              spdlog::info("metadata quorum: leader {} in term {}", leader.value(),
+                                           term.value());
+                            }},
+      *store_, *controller_, *transport_);
+  controller_->Attach(node_.get());
+  if (absl::Status s = transport_->Start(); !s.ok()) return s;
+  if (absl::Status s = node_->Start(); !s.ok()) return s;
+  spdlog::info("controller listening on {} with voters {}", transport_options.listen_address,
+               conf.voters.size());
+  return absl::OkStatus();
+}
+
+void ControllerRole::Stop() {
+  if (node_) node_->Stop();
+  if (transport_) transport_->Stop();
+  node_.reset();
+  transport_.reset();
+}
+
+}  // namespace karst

@@ -1,0 +1,40 @@
+// ControllerRole: what `process.roles=controller` runs inside karstd: the metadata log in
+// RocksDB under metadata.log.dir, a Raft node over the gRPC transport on the controller
+// listener with controller.quorum.voters as the group, the QuorumController as its state
+// machine, and the Controller gRPC service on the same listener. Start/Stop from main().
+#ifndef KARST_BROKER_MAIN_CONTROLLER_ROLE_H_
+#define KARST_BROKER_MAIN_CONTROLLER_ROLE_H_
+
+#include <memory>
+
+#include "absl/status/status.h"
+#include "common/config/server_config.h"
+#include "controller/controller_service.h"
+#include "controller/quorum_controller.h"
+#include "raft/node/node.h"
+#include "raft/node/rocksdb_log_store.h"
+#include "raft/transport/grpc_transport.h"
+
+namespace karst {
+
+class ControllerRole {
+ public:
+  explicit ControllerRole(const config::ServerConfig& config) : config_(config) {}
+  ~ControllerRole() { Stop(); }
+
+  // kInvalidArgument for a missing controller listener; the store's or transport's errors.
+  absl::Status Start();
+  void Stop();
+
+ private:
+  const config::ServerConfig& config_;
+  std::unique_ptr<raft::RocksDbLogStore> store_;
+  std::unique_ptr<controller::QuorumController> controller_;
+  std::unique_ptr<controller::ControllerService> service_;
+  std::unique_ptr<raft::GrpcTransport> transport_;
+  std::unique_ptr<raft::Node> node_;
+};
+
+}  // namespace karst
+
+#endif  // KARST_BROKER_MAIN_CONTROLLER_ROLE_H_
