@@ -9,5 +9,5 @@ cd "$(dirname "$0")/.."
 tools/setup.sh
 bazel build //broker:karstd
 mkdir -p bin var/local/node-1
-install -m 755 bazel-bin/broker/karstd bin/karstd
+install -m 755 bazel-bin/broker/main/karstd bin/karstd
 exec bin/karstd --config deploy/local/server.properties "$@"
