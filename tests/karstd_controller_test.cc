@@ -1,7 +1,8 @@
 // Three karstd controllers (process.roles=controller) on their own 127.B.C.x addresses form
 // the metadata quorum: exactly one is active and the others name it; after kill -9 of the
 // active controller a standby is active within two (maximal) election timeouts, the topic
-// created before is still there, and topics can still be created.
+// created before is still there, and topics can still be created. The killed node restarts
+// from its RocksDB log and is a working member of the quorum again.
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -135,6 +136,31 @@ TEST(KarstdController, FailoverKeepsMetadataAndTopicsCanStillBeCreated) {
   auto after = clients[static_cast<size_t>(next)]->CreateTopic("after");
   ASSERT_TRUE(after.has_value());
   EXPECT_EQ(after->error().code(), 0) << after->error().message();
+
+  // The killed node restarts from its RocksDB log and rejoins: with the new active controller
+  // killed too, the two left can only form a quorum with it, and that quorum has both topics.
+  ASSERT_OK(cluster->node(active).Start());
+  ASSERT_OK(cluster->node(active).WaitHealthy(absl::Seconds(30)));
+  ASSERT_OK(WaitFor(
+      [&] {
+        auto r = clients[static_cast<size_t>(active)]->CreateTopic("x");
+        return r.has_value() && r->error().code() == kNotController &&
+               r->controller().active_controller_id() == cluster->node(next).node_id();
+      },
+      absl::Seconds(20), "the restarted node following the active controller"));
+  ASSERT_OK(cluster->node(next).Kill9());
+  ASSERT_OK(WaitFor(
+      [&] {
+        for (int i = 0; i < 3; ++i) {
+          if (i == next) continue;
+          auto r = clients[static_cast<size_t>(i)]->CreateTopic("after");
+          if (r.has_value() && r->error().code() != kNotController) {
+            return r->error().code() == kTopicAlreadyExists;
+          }
+        }
+        return false;
+      },
+      absl::Seconds(20), "a quorum with the restarted node that still has both topics"));
 }
 
 }  // namespace
