@@ -24,6 +24,7 @@ namespace pb = ::karst::controller_rpc;
 
 constexpr int kNotController = 41;
 constexpr int kTopicAlreadyExists = 36;
+constexpr int kInvalidReplicationFactor = 38;
 
 class ControllerClient {
  public:
@@ -32,6 +33,7 @@ class ControllerClient {
             grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
 
   // The answer to a CreateTopic, or nullopt if the node did not answer in time.
+  // Topics have one partition and one replica, so creation needs one unfenced broker.
   std::optional<pb::CreateTopicResponse> CreateTopic(const std::string& name) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
@@ -161,6 +163,66 @@ TEST(KarstdController, FailoverKeepsMetadataAndTopicsCanStillBeCreated) {
         return false;
       },
       absl::Seconds(20), "a quorum with the restarted node that still has both topics"));
+}
+
+// broker.session.timeout.ms: a broker that keeps heartbeating stays unfenced past the session
+// timeout; once it goes silent the active controller fences it, no sooner than the timeout,
+// and the cluster no longer places replicas on it.
+TEST(KarstdController, SilentBrokerIsFencedAfterSessionTimeout) {
+  constexpr absl::Duration kSession = absl::Milliseconds(1500);
+  ClusterOptions options;
+  options.karstd_path = std::getenv("KARSTD");
+  options.num_nodes = 3;
+  options.process_roles = "controller";
+  options.logger_level = "info";
+  options.properties["broker.session.timeout.ms"] =
+      absl::StrCat(absl::ToInt64Milliseconds(kSession));
+  options.properties["broker.heartbeat.interval.ms"] = "500";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster, Cluster::Create(options));
+  ASSERT_OK(cluster->StartAll());
+  std::vector<std::unique_ptr<ControllerClient>> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(std::make_unique<ControllerClient>(cluster->node(i).controller_address()));
+  }
+  ControllerClient* active = nullptr;
+  int64_t epoch = 0;
+  ASSERT_OK(WaitFor(
+      [&] {
+        for (auto& client : clients) {
+          auto r = client->Register(1);
+          if (r.has_value() && r->error().code() == 0 && client->Heartbeat(1, r->broker_epoch())) {
+            active = client.get();
+            epoch = r->broker_epoch();
+            return true;
+          }
+        }
+        return false;
+      },
+      absl::Seconds(30), "an active controller that registers and unfences a broker"));
+
+  // Alive: heartbeats (paced by their own round trips) for two session timeouts.
+  int n = 0;
+  const absl::Time alive_until = absl::Now() + 2 * kSession;
+  while (absl::Now() < alive_until) {
+    ASSERT_TRUE(active->Heartbeat(1, epoch));
+    auto r = active->CreateTopic(absl::StrCat("alive-", n++));
+    ASSERT_TRUE(r.has_value());
+    ASSERT_EQ(r->error().code(), 0) << r->error().message();
+  }
+
+  // Silent: the last heartbeat is sent at `silent_from`.
+  const absl::Time silent_from = absl::Now();
+  ASSERT_TRUE(active->Heartbeat(1, epoch));
+  ASSERT_OK(WaitFor(
+      [&] {
+        auto r = active->CreateTopic(absl::StrCat("late-", n++));
+        return r.has_value() && r->error().code() == kInvalidReplicationFactor;
+      },
+      absl::Seconds(15), "the silent broker fenced"));
+  const absl::Duration fenced_after = absl::Now() - silent_from;
+  std::printf("silent broker fenced after %s (session %s)\n",
+              absl::FormatDuration(fenced_after).c_str(), absl::FormatDuration(kSession).c_str());
+  EXPECT_GE(fenced_after, kSession);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "broker/main/controller_role.h"
 
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 
@@ -93,11 +95,35 @@ absl::Status ControllerRole::Start() {
   if (absl::Status s = node_->Start(); !s.ok()) return s;
   spdlog::info("controller listening on {} with voters {}", transport_options.listen_address,
                conf.voters.size());
+  expiry_thread_ = std::thread([this] { ExpireSessionsLoop(); });
   return absl::OkStatus();
 }
 
+void ControllerRole::ExpireSessionsLoop() {
+  const auto period = std::chrono::milliseconds(std::max(1, config_.broker_session_timeout_ms / 4));
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  while (!stop_cv_.wait_for(lock, period, [this] { return stopping_; })) {
+    if (!controller_->IsActive()) continue;
+    lock.unlock();
+    // kUnavailable/kAborted mean leadership moved meanwhile; the next active controller
+    // restarts every session anyway.
+    if (absl::Status s = controller_->ExpireSessions();
+        !s.ok() && !absl::IsUnavailable(s) && !absl::IsAborted(s)) {
+      spdlog::warn("broker session expiry: {}", s.ToString());
+    }
+    lock.lock();
+  }
+}
+
 void ControllerRole::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  // The node first: stopping it fails a session expiry waiting for its commit at once.
   if (node_) node_->Stop();
+  if (expiry_thread_.joinable()) expiry_thread_.join();
   if (transport_) transport_->Stop();
   node_.reset();
   transport_.reset();

@@ -1,11 +1,16 @@
 // ControllerRole: what `process.roles=controller` runs inside karstd: the metadata log in
 // RocksDB under metadata.log.dir, a Raft node over the gRPC transport on the controller
 // listener with controller.quorum.voters as the group, the QuorumController as its state
-// machine, and the Controller gRPC service on the same listener. Start/Stop from main().
+// machine, and the Controller gRPC service on the same listener; and a thread that, while this
+// controller is active, fences brokers silent for broker.session.timeout.ms (checked every
+// quarter of it). Start/Stop from main().
 #ifndef KARST_BROKER_MAIN_CONTROLLER_ROLE_H_
 #define KARST_BROKER_MAIN_CONTROLLER_ROLE_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "common/config/server_config.h"
@@ -27,12 +32,18 @@ class ControllerRole {
   void Stop();
 
  private:
+  void ExpireSessionsLoop();
+
   const config::ServerConfig& config_;
   std::unique_ptr<raft::RocksDbLogStore> store_;
   std::unique_ptr<controller::QuorumController> controller_;
   std::unique_ptr<controller::ControllerService> service_;
   std::unique_ptr<raft::GrpcTransport> transport_;
   std::unique_ptr<raft::Node> node_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // Guarded by stop_mu_.
+  std::thread expiry_thread_;
 };
 
 }  // namespace karst
