@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/testing/status_matchers.h"
 #include "gtest/gtest.h"
@@ -185,13 +186,16 @@ TEST(KarstdController, SilentBrokerIsFencedAfterSessionTimeout) {
     clients.push_back(std::make_unique<ControllerClient>(cluster->node(i).controller_address()));
   }
   ControllerClient* active = nullptr;
+  int active_index = -1;
   int64_t epoch = 0;
   ASSERT_OK(WaitFor(
       [&] {
-        for (auto& client : clients) {
+        for (int i = 0; i < 3; ++i) {
+          ControllerClient* client = clients[static_cast<size_t>(i)].get();
           auto r = client->Register(1);
           if (r.has_value() && r->error().code() == 0 && client->Heartbeat(1, r->broker_epoch())) {
-            active = client.get();
+            active = client;
+            active_index = i;
             epoch = r->broker_epoch();
             return true;
           }
@@ -223,6 +227,22 @@ TEST(KarstdController, SilentBrokerIsFencedAfterSessionTimeout) {
   std::printf("silent broker fenced after %s (session %s)\n",
               absl::FormatDuration(fenced_after).c_str(), absl::FormatDuration(kSession).c_str());
   EXPECT_GE(fenced_after, kSession);
+
+  // The controller gauges on /metrics: the active controller counts 1, standbys 0, and
+  // every controller's image shows the one fenced broker.
+  for (int i = 0; i < 3; ++i) {
+    const std::string active_line =
+        absl::StrCat("karst_controller_active_controller_count ", i == active_index ? 1 : 0);
+    ASSERT_OK(WaitFor(
+        [&] {
+          auto r = cluster->node(i).AdminGet("/metrics");
+          return r.ok() && absl::StrContains(r->body, active_line) &&
+                 absl::StrContains(r->body, "karst_controller_fenced_broker_count 1") &&
+                 absl::StrContains(r->body, "karst_controller_active_broker_count 0") &&
+                 absl::StrContains(r->body, "karst_raft_leader{group=\"__cluster_metadata\"}");
+        },
+        absl::Seconds(10), absl::StrCat("node ", i, "'s controller metrics")));
+  }
 }
 
 }  // namespace

@@ -88,29 +88,32 @@ absl::Status ControllerRole::Start() {
                             [](NodeId leader, Term term) {
                               spdlog::info("metadata quorum: leader {} in term {}", leader.value(),
                                            term.value());
-                            }},
+                            },
+                        .metrics = &raft_metrics_},
       *store_, *controller_, *transport_);
   controller_->Attach(node_.get());
   if (absl::Status s = transport_->Start(); !s.ok()) return s;
   if (absl::Status s = node_->Start(); !s.ok()) return s;
   spdlog::info("controller listening on {} with voters {}", transport_options.listen_address,
                conf.voters.size());
-  expiry_thread_ = std::thread([this] { ExpireSessionsLoop(); });
+  expiry_thread_ = std::thread([this] { PeriodicLoop(); });
   return absl::OkStatus();
 }
 
-void ControllerRole::ExpireSessionsLoop() {
-  const auto period = std::chrono::milliseconds(std::max(1, config_.broker_session_timeout_ms / 4));
+void ControllerRole::PeriodicLoop() {
+  const auto period =
+      std::chrono::milliseconds(std::clamp(config_.broker_session_timeout_ms / 4, 1, 1000));
   std::unique_lock<std::mutex> lock(stop_mu_);
   while (!stop_cv_.wait_for(lock, period, [this] { return stopping_; })) {
-    if (!controller_->IsActive()) continue;
     lock.unlock();
+    const bool active = controller_->IsActive();
     // kUnavailable/kAborted mean leadership moved meanwhile; the next active controller
     // restarts every session anyway.
-    if (absl::Status s = controller_->ExpireSessions();
+    if (absl::Status s = active ? controller_->ExpireSessions() : absl::OkStatus();
         !s.ok() && !absl::IsUnavailable(s) && !absl::IsAborted(s)) {
       spdlog::warn("broker session expiry: {}", s.ToString());
     }
+    controller_metrics_.Update(*controller_->image(), active);
     lock.lock();
   }
 }

@@ -2,8 +2,10 @@
 // RocksDB under metadata.log.dir, a Raft node over the gRPC transport on the controller
 // listener with controller.quorum.voters as the group, the QuorumController as its state
 // machine, and the Controller gRPC service on the same listener; and a thread that, while this
-// controller is active, fences brokers silent for broker.session.timeout.ms (checked every
-// quarter of it). Start/Stop from main().
+// controller is active, fences brokers silent for broker.session.timeout.ms and that
+// refreshes the controller gauges (every quarter of the session timeout, at most 1 s apart).
+// The Raft group's metrics (group="__cluster_metadata") and the karst_controller_* gauges go
+// to the registry given. Start/Stop from main().
 #ifndef KARST_BROKER_MAIN_CONTROLLER_ROLE_H_
 #define KARST_BROKER_MAIN_CONTROLLER_ROLE_H_
 
@@ -14,9 +16,12 @@
 
 #include "absl/status/status.h"
 #include "common/config/server_config.h"
+#include "controller/controller_metrics.h"
 #include "controller/controller_service.h"
 #include "controller/quorum_controller.h"
+#include "prometheus/registry.h"
 #include "raft/node/node.h"
+#include "raft/node/raft_metrics.h"
 #include "raft/node/rocksdb_log_store.h"
 #include "raft/transport/grpc_transport.h"
 
@@ -24,7 +29,10 @@ namespace karst {
 
 class ControllerRole {
  public:
-  explicit ControllerRole(const config::ServerConfig& config) : config_(config) {}
+  ControllerRole(const config::ServerConfig& config, prometheus::Registry& registry)
+      : config_(config),
+        raft_metrics_(registry, "__cluster_metadata"),
+        controller_metrics_(registry) {}
   ~ControllerRole() { Stop(); }
 
   // kInvalidArgument for a missing controller listener; the store's or transport's errors.
@@ -32,9 +40,11 @@ class ControllerRole {
   void Stop();
 
  private:
-  void ExpireSessionsLoop();
+  void PeriodicLoop();
 
   const config::ServerConfig& config_;
+  raft::RaftMetrics raft_metrics_;
+  controller::ControllerMetrics controller_metrics_;
   std::unique_ptr<raft::RocksDbLogStore> store_;
   std::unique_ptr<controller::QuorumController> controller_;
   std::unique_ptr<controller::ControllerService> service_;

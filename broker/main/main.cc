@@ -109,7 +109,7 @@ int Run(const config::ServerConfig& server, const sigset_t& stop_signals) {
                admin.port());
   std::unique_ptr<ControllerRole> controller;
   if (server.HasRole(config::Role::kController)) {
-    controller = std::make_unique<ControllerRole>(server);
+    controller = std::make_unique<ControllerRole>(server, *registry);
     if (absl::Status status = controller->Start(); !status.ok()) {
       spdlog::error("cannot start the controller role: {}", status.message());
       admin.Stop();
