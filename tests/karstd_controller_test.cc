@@ -245,5 +245,88 @@ TEST(KarstdController, SilentBrokerIsFencedAfterSessionTimeout) {
   }
 }
 
+// Five voters: the quorum keeps working with two down and makes no change with three down; it
+// works again once a third voter is back.
+TEST(KarstdController, FiveVotersSurviveTwoDownAndStopWithThreeDown) {
+  constexpr int kNodes = 5;
+  ClusterOptions options;
+  options.karstd_path = std::getenv("KARSTD");
+  options.num_nodes = kNodes;
+  options.process_roles = "controller";
+  options.logger_level = "info";
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster, Cluster::Create(options));
+  ASSERT_OK(cluster->StartAll());
+  std::vector<std::unique_ptr<ControllerClient>> clients;
+  for (int i = 0; i < kNodes; ++i) {
+    clients.push_back(std::make_unique<ControllerClient>(cluster->node(i).controller_address()));
+  }
+  // The index of the active controller after creating `topic` (or finding it created), or -1.
+  auto create_anywhere = [&](const std::string& topic, int* code) {
+    for (int i = 0; i < kNodes; ++i) {
+      if (!cluster->node(i).IsRunning()) continue;
+      auto r = clients[static_cast<size_t>(i)]->CreateTopic(topic);
+      if (r.has_value() && r->error().code() != kNotController) {
+        *code = r->error().code();
+        return i;
+      }
+    }
+    return -1;
+  };
+  int code = -1;
+  int active = -1;
+  ASSERT_OK(WaitFor(
+      [&] {
+        // A registered, unfenced broker is needed to place the replica.
+        for (auto& c : clients) {
+          auto r = c->Register(1);
+          if (r.has_value() && r->error().code() == 0 && c->Heartbeat(1, r->broker_epoch())) {
+            active = create_anywhere("first", &code);
+            return active >= 0 && code == 0;
+          }
+        }
+        return false;
+      },
+      absl::Seconds(30), "five voters creating a topic"));
+
+  // Two down, the active controller among them: the other three carry on.
+  ASSERT_OK(cluster->node(active).Kill9());
+  ASSERT_OK(cluster->node((active + 1) % kNodes).Kill9());
+  ASSERT_OK(
+      WaitFor([&] { return create_anywhere("first", &code) >= 0 && code == kTopicAlreadyExists; },
+              absl::Seconds(20), "three of five voters electing with the topic kept"));
+  ASSERT_OK(WaitFor([&] { return create_anywhere("second", &code) >= 0 && code == 0; },
+                    absl::Seconds(20), "three of five voters creating a topic"));
+
+  // Three down: the two left lose the active controller (check-quorum) and commit nothing.
+  const int third = (active + 2) % kNodes;
+  ASSERT_OK(cluster->node(third).Kill9());
+  ASSERT_OK(WaitFor(
+      [&] {
+        int refused = 0;
+        for (int i = 0; i < kNodes; ++i) {
+          if (!cluster->node(i).IsRunning()) continue;
+          auto r = clients[static_cast<size_t>(i)]->CreateTopic("blocked");
+          if (!r.has_value()) return false;
+          // Nothing may be created without a majority.
+          EXPECT_NE(r->error().code(), 0) << "node " << i << " created a topic with 2 of 5";
+          const int named = r->controller().active_controller_id();
+          const bool named_alive = named >= cluster->node(0).node_id() &&
+                                   named < cluster->node(0).node_id() + kNodes &&
+                                   cluster->node(named - cluster->node(0).node_id()).IsRunning();
+          if (r->error().code() == kNotController && !named_alive) ++refused;
+        }
+        return refused == 2;
+      },
+      absl::Seconds(20), "the two remaining voters with no live active controller"));
+
+  // A third voter back: a majority again, with everything committed before.
+  ASSERT_OK(cluster->node(third).Start());
+  ASSERT_OK(
+      WaitFor([&] { return create_anywhere("second", &code) >= 0 && code == kTopicAlreadyExists; },
+              absl::Seconds(30), "three voters again, with the topics"));
+  ASSERT_OK(WaitFor([&] { return create_anywhere("third", &code) >= 0 && code == 0; },
+                    absl::Seconds(20), "three voters again creating a topic"));
+}
+
 }  // namespace
 }  // namespace karst::testing
