@@ -1,8 +1,11 @@
-// Three karstd controllers (process.roles=controller) on their own 127.B.C.x addresses form
-// the metadata quorum: exactly one is active and the others name it; after kill -9 of the
-// active controller a standby is active within two (maximal) election timeouts, the topic
-// created before is still there, and topics can still be created. The killed node restarts
-// from its RocksDB log and is a working member of the quorum again.
+// karstd controllers (process.roles=controller) on their own 127.B.C.x addresses form the
+// metadata quorum, driven through the Controller gRPC service:
+// - three voters: exactly one is active and the others name it; after kill -9 of the active
+//   controller a standby is active within two (maximal) election timeouts, the topic created
+//   before is still there, topics can still be created, and the killed node restarts from its
+//   RocksDB log as a working member of the quorum;
+// - a broker silent for broker.session.timeout.ms is fenced (and shown on /metrics);
+// - five voters keep working with two down and make no change with three down.
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
