@@ -63,6 +63,13 @@ absl::StatusOr<std::vector<Voter>> ParseVoters(const Config& config) {
     }
     voters.push_back({NodeId(id), *std::move(address)});
   }
+  if (voters.size() % 2 == 0 && !voters.empty()) {
+    // 2k voters need k+1 for a majority, so they survive no more failures than 2k-1 do.
+    return KeyError(config, kKey,
+                    absl::StrCat(voters.size(), " voters is an even count: a quorum of ",
+                                 voters.size(), " tolerates no more failures than one of ",
+                                 voters.size() - 1, "; use an odd count"));
+  }
   return voters;
 }
 

@@ -21,7 +21,7 @@ constexpr absl::string_view kCombined =
     "process.roles=broker,controller\n"
     "listeners=PLAINTEXT://127.0.0.2:9092,CONTROLLER://127.0.0.2:9093\n"
     "advertised.listeners=PLAINTEXT://localhost:9092\n"
-    "controller.quorum.voters=1@127.0.0.2:9093,2@127.0.0.3:9093\n"
+    "controller.quorum.voters=1@127.0.0.2:9093,2@127.0.0.3:9093,3@127.0.0.4:9093\n"
     "log.dirs=/var/lib/karst/a,/var/lib/karst/b\n";
 
 TEST(ServerConfig, LoadsACombinedNode) {
@@ -35,7 +35,7 @@ TEST(ServerConfig, LoadsACombinedNode) {
   EXPECT_EQ(c.listeners[1].address.port, 9093);
   ASSERT_EQ(c.advertised_listeners.size(), 1u);
   EXPECT_EQ(c.advertised_listeners[0].address.host, "localhost");
-  ASSERT_EQ(c.controller_quorum_voters.size(), 2u);
+  ASSERT_EQ(c.controller_quorum_voters.size(), 3u);
   EXPECT_EQ(c.controller_quorum_voters[1].id, NodeId(2));
   EXPECT_EQ(c.log_dirs.size(), 2u);
   EXPECT_EQ(c.metadata_log_dir, "/var/lib/karst/a");
@@ -118,6 +118,12 @@ TEST(ServerConfig, ControllerMustBeAVoter) {
   EXPECT_THAT(LoadText("node.id=1\nprocess.roles=controller\n"
                        "controller.quorum.voters=1@h:1,1@g:2\n"),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("voter id 1 appears twice")));
+  EXPECT_THAT(LoadText("node.id=1\nprocess.roles=controller\n"
+                       "controller.quorum.voters=1@h:1,2@g:2,3@f:3,4@e:4\n"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("controller.quorum.voters (server.properties:3): 4 voters is an "
+                                 "even count: a quorum of 4 tolerates no more failures than one "
+                                 "of 3; use an odd count")));
 }
 
 TEST(ServerConfig, CrossKeyChecks) {
