@@ -77,18 +77,29 @@ class ControllerClient {
   std::unique_ptr<pb::Controller::Stub> stub_;
 };
 
-TEST(KarstdController, FailoverKeepsMetadataAndTopicsCanStillBeCreated) {
+// `nodes` karstd processes with process.roles=controller, all voters.
+ClusterOptions ControllerOptions(int nodes) {
   ClusterOptions options;
   options.karstd_path = std::getenv("KARSTD");
-  options.num_nodes = 3;
+  options.num_nodes = nodes;
   options.process_roles = "controller";
   options.logger_level = "info";
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster, Cluster::Create(options));
-  ASSERT_OK(cluster->StartAll());
+  return options;
+}
+
+// One Controller service client per node, by node index.
+std::vector<std::unique_ptr<ControllerClient>> ClientsFor(Cluster& cluster, int nodes) {
   std::vector<std::unique_ptr<ControllerClient>> clients;
-  for (int i = 0; i < 3; ++i) {
-    clients.push_back(std::make_unique<ControllerClient>(cluster->node(i).controller_address()));
+  for (int i = 0; i < nodes; ++i) {
+    clients.push_back(std::make_unique<ControllerClient>(cluster.node(i).controller_address()));
   }
+  return clients;
+}
+
+TEST(KarstdController, FailoverKeepsMetadataAndTopicsCanStillBeCreated) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster, Cluster::Create(ControllerOptions(3)));
+  ASSERT_OK(cluster->StartAll());
+  std::vector<std::unique_ptr<ControllerClient>> clients = ClientsFor(*cluster, 3);
 
   // Find the active controller: the one that does not answer NOT_CONTROLLER.
   int active = -1;
@@ -174,20 +185,13 @@ TEST(KarstdController, FailoverKeepsMetadataAndTopicsCanStillBeCreated) {
 // and the cluster no longer places replicas on it.
 TEST(KarstdController, SilentBrokerIsFencedAfterSessionTimeout) {
   constexpr absl::Duration kSession = absl::Milliseconds(1500);
-  ClusterOptions options;
-  options.karstd_path = std::getenv("KARSTD");
-  options.num_nodes = 3;
-  options.process_roles = "controller";
-  options.logger_level = "info";
+  ClusterOptions options = ControllerOptions(3);
   options.properties["broker.session.timeout.ms"] =
       absl::StrCat(absl::ToInt64Milliseconds(kSession));
   options.properties["broker.heartbeat.interval.ms"] = "500";
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster, Cluster::Create(options));
   ASSERT_OK(cluster->StartAll());
-  std::vector<std::unique_ptr<ControllerClient>> clients;
-  for (int i = 0; i < 3; ++i) {
-    clients.push_back(std::make_unique<ControllerClient>(cluster->node(i).controller_address()));
-  }
+  std::vector<std::unique_ptr<ControllerClient>> clients = ClientsFor(*cluster, 3);
   ControllerClient* active = nullptr;
   int active_index = -1;
   int64_t epoch = 0;
@@ -252,17 +256,10 @@ TEST(KarstdController, SilentBrokerIsFencedAfterSessionTimeout) {
 // works again once a third voter is back.
 TEST(KarstdController, FiveVotersSurviveTwoDownAndStopWithThreeDown) {
   constexpr int kNodes = 5;
-  ClusterOptions options;
-  options.karstd_path = std::getenv("KARSTD");
-  options.num_nodes = kNodes;
-  options.process_roles = "controller";
-  options.logger_level = "info";
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster, Cluster::Create(options));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster,
+                       Cluster::Create(ControllerOptions(kNodes)));
   ASSERT_OK(cluster->StartAll());
-  std::vector<std::unique_ptr<ControllerClient>> clients;
-  for (int i = 0; i < kNodes; ++i) {
-    clients.push_back(std::make_unique<ControllerClient>(cluster->node(i).controller_address()));
-  }
+  std::vector<std::unique_ptr<ControllerClient>> clients = ClientsFor(*cluster, kNodes);
   // The index of the active controller after creating `topic` (or finding it created), or -1.
   auto create_anywhere = [&](const std::string& topic, int* code) {
     for (int i = 0; i < kNodes; ++i) {
