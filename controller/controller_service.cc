@@ -1,5 +1,7 @@
 #include "controller/controller_service.h"
 
+#include <algorithm>
+
 namespace karst::controller {
 namespace {
 
@@ -113,6 +115,28 @@ grpc::Status ControllerService::AlterTopicConfigs(grpc::ServerContext*,
   }
   absl::StatusOr<ApiError> result = controller_.AlterTopicConfigs(request->topic(), ops);
   Fill(controller_, result.status(), result.ok() ? *result : ApiError{}, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::FetchMetadata(grpc::ServerContext*,
+                                              const pb::FetchMetadataRequest* request,
+                                              pb::FetchMetadataResponse* response) {
+  FetchMetadataResult result = controller_.FetchMetadata(
+      request->offset(), absl::Milliseconds(std::max(request->max_wait_ms(), 0)));
+  Fill(controller_, absl::OkStatus(), ApiError{}, response);
+  if (result.snapshot != nullptr) {
+    response->set_snapshot(true);
+    response->set_snapshot_offset(result.snapshot->offset);
+    for (metadata::proto::MetadataRecord& r : result.snapshot->ToRecords()) {
+      *response->mutable_snapshot_records()->add_records() = std::move(r);
+    }
+    return grpc::Status::OK;
+  }
+  for (const MetadataLogEntry& e : result.entries) {
+    pb::MetadataEntry* entry = response->add_entries();
+    entry->set_offset(e.offset);
+    *entry->mutable_batch() = *e.batch;
+  }
   return grpc::Status::OK;
 }
 

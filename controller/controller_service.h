@@ -1,8 +1,9 @@
 // ControllerService: the gRPC face of a QuorumController (proto/controller.proto). Every
 // response carries the active controller's id as this controller knows it; a standby
-// answers with NOT_CONTROLLER (41). Commit timeouts and lost leadership come back as
-// REQUEST_TIMED_OUT (7) and NOT_CONTROLLER, so callers retry against the active controller.
-// Thread-safe (gRPC handler threads; QuorumController serialises writes).
+// answers with NOT_CONTROLLER (41), except to FetchMetadata, which every controller serves. Commit
+// timeouts and lost leadership come back as REQUEST_TIMED_OUT (7) and NOT_CONTROLLER, so callers
+// retry against the active controller. Thread-safe (gRPC handler threads; QuorumController
+// serialises writes).
 #ifndef KARST_CONTROLLER_CONTROLLER_SERVICE_H_
 #define KARST_CONTROLLER_CONTROLLER_SERVICE_H_
 
@@ -33,6 +34,9 @@ class ControllerService final : public proto_service::Controller::Service {
   grpc::Status AlterTopicConfigs(grpc::ServerContext*,
                                  const proto_service::AlterTopicConfigsRequest*,
                                  proto_service::ErrorResponse*) override;
+  // Served by standbys too (from their own, possibly lagging, image).
+  grpc::Status FetchMetadata(grpc::ServerContext*, const proto_service::FetchMetadataRequest*,
+                             proto_service::FetchMetadataResponse*) override;
 
  private:
   QuorumController& controller_;

@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -149,6 +150,58 @@ TEST_F(ControllerServiceTest, StandbysNameTheActiveControllerWhichServesWrites) 
   EXPECT_EQ(shrunk.error().code(), 37);  // INVALID_PARTITIONS.
   EXPECT_EQ(shrunk.error().message(),
             "Topic currently has 2 partitions, which is higher than the requested 1.");
+}
+
+TEST_F(ControllerServiceTest, EveryControllerServesTheMetadataLog) {
+  const int active = Active();
+  ASSERT_NE(active, 0);
+  pb::CreateTopicRequest create;
+  create.set_name("orders");
+  create.set_partitions(1);
+  create.set_replication_factor(1);
+  pb::RegisterBrokerRequest reg;
+  reg.set_broker_id(1);
+  reg.set_incarnation_id("inc-1");
+  pb::RegisterBrokerResponse registered;
+  ASSERT_TRUE(stub(active).RegisterBroker(Context().get(), reg, &registered).ok());
+  ASSERT_EQ(registered.error().code(), 0) << registered.error().message();
+  pb::BrokerHeartbeatRequest beat;
+  beat.set_broker_id(1);
+  beat.set_broker_epoch(registered.broker_epoch());
+  beat.set_metadata_offset(registered.broker_epoch());
+  pb::BrokerHeartbeatResponse beat_response;
+  ASSERT_TRUE(stub(active).BrokerHeartbeat(Context().get(), beat, &beat_response).ok());
+  ASSERT_FALSE(beat_response.is_fenced());
+  const int standby = active % 3 + 1;
+  // A broker with nothing folded gets a snapshot; the standby may lag, so poll it.
+  pb::FetchMetadataResponse snapshot;
+  ASSERT_TRUE(WaitUntil([&] {
+    pb::FetchMetadataRequest fetch;
+    fetch.set_broker_id(1);
+    fetch.set_offset(-1);
+    return stub(standby).FetchMetadata(Context().get(), fetch, &snapshot).ok() &&
+           snapshot.error().code() == 0 && snapshot.snapshot() &&
+           snapshot.snapshot_records().records_size() > 0 &&
+           !snapshot.snapshot_records().records(0).register_broker().fenced();
+  }));
+  EXPECT_EQ(snapshot.snapshot_records().records(0).register_broker().broker_id(), 1);
+  // From there on, entries; a long poll returns once the topic's records commit.
+  pb::FetchMetadataRequest fetch;
+  fetch.set_broker_id(1);
+  fetch.set_offset(snapshot.snapshot_offset());
+  fetch.set_max_wait_ms(20000);
+  pb::FetchMetadataResponse entries;
+  auto poll = std::async(std::launch::async, [&] {
+    return stub(standby).FetchMetadata(Context().get(), fetch, &entries).ok();
+  });
+  pb::CreateTopicResponse created;
+  ASSERT_TRUE(stub(active).CreateTopic(Context().get(), create, &created).ok());
+  ASSERT_EQ(created.error().code(), 0) << created.error().message();
+  ASSERT_TRUE(poll.get());
+  EXPECT_FALSE(entries.snapshot());
+  ASSERT_GE(entries.entries_size(), 1);
+  EXPECT_GT(entries.entries(0).offset(), snapshot.snapshot_offset());
+  EXPECT_EQ(entries.entries(0).batch().records(0).topic().name(), "orders");
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "controller/quorum_controller.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +28,8 @@ std::shared_ptr<const MetadataImage> QuorumController::image() const {
 }
 
 void QuorumController::Apply(LogIndex index, absl::string_view data) {
-  proto::MetadataRecordBatch batch;
+  auto parsed = std::make_shared<proto::MetadataRecordBatch>();
+  proto::MetadataRecordBatch& batch = *parsed;
   if (!batch.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
     // A committed entry that is not a record batch means a corrupt log: stop here rather than
     // fold something unknown (STYLE: fail-stop on a broken invariant of the Raft log).
@@ -44,8 +46,16 @@ void QuorumController::Apply(LogIndex index, absl::string_view data) {
     }
   }
   std::shared_ptr<const MetadataImage> next = delta.Apply();
-  std::lock_guard<std::mutex> lock(image_mu_);
-  image_ = std::move(next);
+  {
+    std::lock_guard<std::mutex> lock(image_mu_);
+    image_ = std::move(next);
+    window_.push_back({index.value(), std::move(parsed)});
+    while (window_.size() > std::max<size_t>(options_.metadata_window, 1)) {
+      window_base_ = window_.front().offset;
+      window_.pop_front();
+    }
+  }
+  image_cv_.notify_all();
 }
 
 std::string QuorumController::TakeSnapshot() {
@@ -62,8 +72,45 @@ void QuorumController::Restore(const raft::SnapshotMetadata& metadata, absl::str
     if (!delta.Replay(record, metadata.index.value()).ok()) std::abort();
   }
   std::shared_ptr<const MetadataImage> next = delta.Apply();
-  std::lock_guard<std::mutex> lock(image_mu_);
-  image_ = std::move(next);
+  {
+    std::lock_guard<std::mutex> lock(image_mu_);
+    image_ = std::move(next);
+    // Entries before the snapshot are gone: fetchers behind it get the snapshot.
+    window_.clear();
+    window_base_ = metadata.index.value();
+  }
+  image_cv_.notify_all();
+}
+
+FetchMetadataResult QuorumController::FetchMetadata(int64_t offset, absl::Duration max_wait) {
+  FetchMetadataResult result;
+  std::unique_lock<std::mutex> lock(image_mu_);
+  if (offset == image_->offset) {
+    // A long poll: the caller is current (KIP-500 brokers fetch the metadata log the same way).
+    const absl::Duration wait = std::clamp(max_wait, absl::ZeroDuration(), options_.max_fetch_wait);
+    image_cv_.wait_for(lock, absl::ToChronoMilliseconds(wait),
+                       [&] { return shutdown_ || image_->offset != offset; });
+    if (image_->offset == offset) return result;
+  }
+  if (offset < 0 || offset < window_base_ || offset > image_->offset) {
+    result.snapshot = image_;
+    return result;
+  }
+  // The window is sorted by offset; skip what the caller has.
+  auto it = std::upper_bound(window_.begin(), window_.end(), offset,
+                             [](int64_t o, const MetadataLogEntry& e) { return o < e.offset; });
+  for (; it != window_.end() && result.entries.size() < options_.max_fetch_entries; ++it) {
+    result.entries.push_back(*it);
+  }
+  return result;
+}
+
+void QuorumController::Shutdown() {
+  {
+    std::lock_guard<std::mutex> lock(image_mu_);
+    shutdown_ = true;
+  }
+  image_cv_.notify_all();
 }
 
 absl::Status QuorumController::CheckActive() const {

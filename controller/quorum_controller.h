@@ -4,17 +4,22 @@
 // Raft leader) a request runs a Generate step against the current image, proposes the
 // resulting records as one Raft entry, and answers once that entry is committed and applied.
 // Write requests run one at a time, so each Generate sees everything committed before it.
-// Snapshots are the image written out as records.
+// Snapshots are the image written out as records. Besides the image, every controller keeps
+// a bounded window of the newest committed entries it applied, which brokers follow through
+// FetchMetadata (a broker too far behind gets the image as a snapshot instead).
 //
 // Thread-safety: the request methods may be called from any thread; Apply/TakeSnapshot/
-// Restore run on the Raft node's thread; image() from any thread.
+// Restore run on the Raft node's thread; image(), FetchMetadata and Shutdown from any thread.
 #ifndef KARST_CONTROLLER_QUORUM_CONTROLLER_H_
 #define KARST_CONTROLLER_QUORUM_CONTROLLER_H_
 
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -33,6 +38,23 @@ struct QuorumControllerOptions {
   absl::Duration session_timeout = absl::Seconds(9);
   absl::Duration commit_timeout = absl::Seconds(10);
   uint64_t seed = 1;  // For topic ids.
+  // How many of the newest applied entries FetchMetadata serves from memory.
+  size_t metadata_window = 10000;
+  size_t max_fetch_entries = 1000;                    // Per FetchMetadata answer.
+  absl::Duration max_fetch_wait = absl::Seconds(30);  // Caps a long poll's wait.
+};
+
+// One committed Raft entry of metadata records, at log index `offset`.
+struct MetadataLogEntry {
+  int64_t offset = -1;
+  std::shared_ptr<const proto::MetadataRecordBatch> batch;
+};
+
+struct FetchMetadataResult {
+  std::vector<MetadataLogEntry> entries;  // In order, all after the offset asked for.
+  // Set instead of entries when the offset asked for is not covered: the whole image, which
+  // replaces the caller's.
+  std::shared_ptr<const MetadataImage> snapshot;
 };
 
 class QuorumController final : public raft::StateMachine {
@@ -67,6 +89,16 @@ class QuorumController final : public raft::StateMachine {
   // Fences brokers whose sessions expired (call periodically on the active controller).
   absl::Status ExpireSessions();
 
+  // The committed entries after `offset` (the last one the caller folded; -1: none), at most
+  // max_fetch_entries. If `offset` is the image's offset, waits up to `max_wait` (capped at
+  // max_fetch_wait) for the next entry and returns empty on timeout or Shutdown(). A snapshot
+  // when `offset` is -1, older than the window, or newer than this controller's image.
+  // Served the same on standbys (which may lag).
+  FetchMetadataResult FetchMetadata(int64_t offset, absl::Duration max_wait);
+  // Wakes every waiting FetchMetadata and makes later ones return at once. Call before
+  // stopping the gRPC server so it need not wait out long polls.
+  void Shutdown();
+
  private:
   // Runs `generate` on the current image (one write at a time) and commits its records.
   // `committed`, if set, sees the response and the entry's index once it committed.
@@ -84,7 +116,13 @@ class QuorumController final : public raft::StateMachine {
   SeededRandom random_;      // Guarded by write_mu_.
   std::mutex write_mu_;      // One write at a time.
   mutable std::mutex image_mu_;
+  std::condition_variable image_cv_;            // Signalled on a new image or Shutdown().
   std::shared_ptr<const MetadataImage> image_;  // Guarded by image_mu_.
+  // The newest applied entries (guarded by image_mu_): every entry after window_base_ up to
+  // the image's offset is in window_.
+  std::deque<MetadataLogEntry> window_;
+  int64_t window_base_ = -1;
+  bool shutdown_ = false;  // Guarded by image_mu_.
 };
 
 }  // namespace karst::controller

@@ -1,9 +1,11 @@
 // Three controllers on a Raft group of in-process nodes: writes go through the active one and
 // every standby's image follows; a standby names the active controller; a new active
 // controller after a failover still has everything committed and carries on; a restarted
-// controller catches up through a snapshot of the image.
+// controller catches up through a snapshot of the image. FetchMetadata serves the window of
+// applied entries, a snapshot when the window does not cover the offset, and long polls.
 #include "controller/quorum_controller.h"
 
+#include <future>
 #include <memory>
 #include <vector>
 
@@ -150,6 +152,86 @@ TEST(QuorumController, ANewActiveControllerHasEverythingAndCarriesOn) {
   q.Start(active);
   EXPECT_TRUE(WaitUntil(
       [&] { return q.controller(active)->image()->SameContent(*q.controller(next)->image()); }));
+}
+
+// A record batch registering broker `id`, as committed at `offset`.
+std::string RegisterBatch(int id, int64_t offset) {
+  proto::MetadataRecordBatch batch;
+  proto::RegisterBrokerRecord* r = batch.add_records()->mutable_register_broker();
+  r->set_broker_id(id);
+  r->set_incarnation_id(absl::StrCat("inc-", id));
+  r->set_broker_epoch(offset);
+  r->set_fenced(true);
+  return batch.SerializeAsString();
+}
+
+std::vector<int64_t> Offsets(const FetchMetadataResult& result) {
+  std::vector<int64_t> out;
+  for (const MetadataLogEntry& e : result.entries) out.push_back(e.offset);
+  return out;
+}
+
+// Entries at 1, 2, 4, 6, 7 (the gaps stand for Raft's no-op and configuration entries); a
+// window of three covers everything after offset 2.
+TEST(QuorumControllerFetch, ServesTheEntriesAfterAnOffsetFromTheWindow) {
+  QuorumController c({.metadata_window = 3, .max_fetch_entries = 2});
+  for (int64_t offset : {1, 2, 4, 6, 7}) {
+    c.Apply(LogIndex(offset), RegisterBatch(static_cast<int>(offset), offset));
+  }
+  EXPECT_EQ(Offsets(c.FetchMetadata(2, absl::ZeroDuration())), (std::vector<int64_t>{4, 6}));
+  EXPECT_EQ(Offsets(c.FetchMetadata(3, absl::ZeroDuration())), (std::vector<int64_t>{4, 6}));
+  const FetchMetadataResult after_four = c.FetchMetadata(4, absl::ZeroDuration());
+  ASSERT_EQ(Offsets(after_four), (std::vector<int64_t>{6, 7}));
+  EXPECT_EQ(after_four.snapshot, nullptr);
+  EXPECT_EQ(after_four.entries[1].batch->records(0).register_broker().broker_id(), 7);
+}
+
+TEST(QuorumControllerFetch, AnswersWithASnapshotWhenTheWindowDoesNotCoverTheOffset) {
+  QuorumController c({.metadata_window = 3});
+  for (int64_t offset : {1, 2, 4, 6, 7}) {
+    c.Apply(LogIndex(offset), RegisterBatch(static_cast<int>(offset), offset));
+  }
+  // -1 (nothing folded yet), older than the window, and newer than this controller's image.
+  for (int64_t offset : {-1, 0, 1, 9}) {
+    const FetchMetadataResult r = c.FetchMetadata(offset, absl::ZeroDuration());
+    ASSERT_NE(r.snapshot, nullptr) << offset;
+    EXPECT_TRUE(r.entries.empty());
+    EXPECT_EQ(r.snapshot->offset, 7);
+    EXPECT_EQ(r.snapshot->brokers.size(), 5u);
+  }
+  // Restore drops the window: only the snapshot's offset onwards is served from memory.
+  const std::string snapshot = c.TakeSnapshot();
+  QuorumController restored({.metadata_window = 3});
+  restored.Apply(LogIndex(1), RegisterBatch(1, 1));
+  restored.Restore({.index = LogIndex(7)}, snapshot);
+  EXPECT_NE(restored.FetchMetadata(6, absl::ZeroDuration()).snapshot, nullptr);
+  restored.Apply(LogIndex(8), RegisterBatch(8, 8));
+  EXPECT_EQ(Offsets(restored.FetchMetadata(7, absl::ZeroDuration())), (std::vector<int64_t>{8}));
+}
+
+TEST(QuorumControllerFetch, ALongPollReturnsTheNextAppliedEntry) {
+  QuorumController c({});
+  c.Apply(LogIndex(1), RegisterBatch(1, 1));
+  auto fetch =
+      std::async(std::launch::async, [&] { return c.FetchMetadata(1, absl::Seconds(30)); });
+  c.Apply(LogIndex(3), RegisterBatch(3, 3));
+  // Whether the fetch waited before the apply or started after it, it returns the entry.
+  EXPECT_EQ(Offsets(fetch.get()), (std::vector<int64_t>{3}));
+}
+
+TEST(QuorumControllerFetch, ALongPollTimesOutEmptyAndShutdownEndsIt) {
+  QuorumController c({});
+  c.Apply(LogIndex(1), RegisterBatch(1, 1));
+  const FetchMetadataResult timed_out = c.FetchMetadata(1, absl::Milliseconds(10));
+  EXPECT_TRUE(timed_out.entries.empty());
+  EXPECT_EQ(timed_out.snapshot, nullptr);
+  auto fetch =
+      std::async(std::launch::async, [&] { return c.FetchMetadata(1, absl::Seconds(30)); });
+  c.Shutdown();
+  EXPECT_EQ(fetch.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(fetch.get().entries.empty());
+  // After Shutdown nothing waits.
+  EXPECT_TRUE(c.FetchMetadata(1, absl::Seconds(30)).entries.empty());
 }
 
 }  // namespace

@@ -127,6 +127,8 @@ void ControllerRole::Stop() {
   // The node first: stopping it fails a session expiry waiting for its commit at once.
   if (node_) node_->Stop();
   if (expiry_thread_.joinable()) expiry_thread_.join();
+  // Wake brokers' FetchMetadata long polls so the gRPC server does not wait them out.
+  if (controller_) controller_->Shutdown();
   if (transport_) transport_->Stop();
   node_.reset();
   transport_.reset();
