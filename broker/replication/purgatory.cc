@@ -1,0 +1,117 @@
+#include "broker/replication/purgatory.h"
+
+namespace karst::broker::replication {
+
+bool Purgatory::Operation::TryComplete() {
+  std::lock_guard<std::mutex> lock(mu);
+  if (done) return true;
+  done = callbacks.try_complete();
+  return done;
+}
+
+void Purgatory::Operation::Expire() {
+  std::lock_guard<std::mutex> lock(mu);
+  if (done) return;
+  done = true;
+  callbacks.expire();
+}
+
+void Purgatory::Start() {
+  absl::MutexLock lock(&mu_);
+  if (running_) return;
+  running_ = true;
+  stopping_ = false;
+  timer_ = std::thread([this] { TimerLoop(); });
+}
+
+void Purgatory::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!running_) return;
+    stopping_ = true;
+  }
+  timer_.join();
+  std::multimap<absl::Duration, std::shared_ptr<Operation>> left;
+  {
+    absl::MutexLock lock(&mu_);
+    left.swap(deadlines_);
+    watchers_.clear();
+    running_ = false;
+  }
+  for (auto& [deadline, op] : left) op->Expire();
+}
+
+void Purgatory::Add(const std::vector<TopicPartition>& keys, absl::Duration timeout,
+                    Callbacks callbacks) {
+  auto op = std::make_shared<Operation>();
+  op->callbacks = std::move(callbacks);
+  if (op->TryComplete()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_ && running_) {
+      for (const TopicPartition& key : keys) watchers_.emplace(key, op);
+      deadlines_.emplace(clock_.Monotonic() + timeout, op);
+      return;
+    }
+  }
+  op->Expire();
+}
+
+void Purgatory::Notify(const TopicPartition& key) {
+  std::vector<std::shared_ptr<Operation>> ops;
+  {
+    absl::MutexLock lock(&mu_);
+    auto [begin, end] = watchers_.equal_range(key);
+    for (auto it = begin; it != end;) {
+      if (std::shared_ptr<Operation> op = it->second.lock()) {
+        ops.push_back(std::move(op));
+        ++it;
+      } else {
+        it = watchers_.erase(it);
+      }
+    }
+  }
+  bool any_done = false;
+  for (const std::shared_ptr<Operation>& op : ops) any_done |= op->TryComplete();
+  if (!any_done) return;
+  // Completed operations leave the deadline queue, which releases them (their watcher
+  // entries expire with the weak pointers).
+  absl::MutexLock lock(&mu_);
+  for (auto it = deadlines_.begin(); it != deadlines_.end();) {
+    bool done;
+    {
+      std::lock_guard<std::mutex> op_lock(it->second->mu);
+      done = it->second->done;
+    }
+    it = done ? deadlines_.erase(it) : std::next(it);
+  }
+}
+
+size_t Purgatory::size() const {
+  absl::MutexLock lock(&mu_);
+  return deadlines_.size();
+}
+
+void Purgatory::TimerLoop() {
+  absl::MutexLock lock(&mu_);
+  while (!stopping_) {
+    const absl::Duration now = clock_.Monotonic();
+    std::vector<std::shared_ptr<Operation>> expired;
+    while (!deadlines_.empty() && deadlines_.begin()->first <= now) {
+      expired.push_back(std::move(deadlines_.begin()->second));
+      deadlines_.erase(deadlines_.begin());
+    }
+    if (!expired.empty()) {
+      mu_.Unlock();
+      for (const std::shared_ptr<Operation>& op : expired) op->Expire();
+      mu_.Lock();
+      continue;
+    }
+    // Wake at the next deadline, or within 100 ms to notice new earlier ones.
+    absl::Duration wait = absl::Milliseconds(100);
+    if (!deadlines_.empty()) wait = std::min(wait, deadlines_.begin()->first - now);
+    mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
+  }
+}
+
+}  // namespace karst::broker::replication
