@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "broker/main/broker_role.h"
 #include "broker/main/controller_role.h"
 #include "common/admin_server.h"
 #include "common/config/command_line.h"
@@ -116,9 +117,15 @@ int Run(const config::ServerConfig& server, const sigset_t& stop_signals) {
       return 1;
     }
   }
+  std::unique_ptr<BrokerRole> broker;
   if (server.HasRole(config::Role::kBroker)) {
-    // TODO(#7): the broker role (Kafka listener, partitions, replication).
-    spdlog::warn("the broker role is configured but not yet served by this build");
+    broker = std::make_unique<BrokerRole>(server, *registry);
+    if (absl::Status status = broker->Start(); !status.ok()) {
+      spdlog::error("cannot start the broker role: {}", status.message());
+      if (controller) controller->Stop();
+      admin.Stop();
+      return 1;
+    }
   }
 
   // Some libraries reset the calling thread's signal mask while starting (seen with the
@@ -129,6 +136,8 @@ int Run(const config::ServerConfig& server, const sigset_t& stop_signals) {
   spdlog::info("received {}; shutting down", strsignal(signal_number));
   {
     ShutdownWatchdog watchdog;
+    // The broker first: its controlled shutdown needs the controllers (this one too).
+    if (broker) broker->Stop();
     if (controller) controller->Stop();
     admin.Stop();
   }

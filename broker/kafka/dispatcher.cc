@@ -1,0 +1,117 @@
+#include "broker/kafka/dispatcher.h"
+
+#include "broker/kafka/handlers/handlers.h"
+#include "spdlog/spdlog.h"
+
+namespace karst::broker::kafka {
+namespace {
+
+namespace kp = ::karst::kafka::protocol;
+
+// An ApiHandler for `Fn(BrokerContext&, const RequestInfo&, Req, Reply<Resp>)`.
+template <typename Req, typename Resp, typename Fn>
+ApiHandler Serve(int16_t min_version, int16_t max_version, Fn fn, int16_t min_accepted = -1) {
+  ApiHandler h;
+  h.key = Req::kApiKey;
+  h.min_version = min_version;
+  h.max_version = max_version;
+  h.min_accepted_version = min_accepted < 0 ? min_version : min_accepted;
+  h.handle = [fn](BrokerContext& ctx, const RequestInfo& info, const kp::Request& request,
+                  const Responder& respond) {
+    Req typed;
+    if (absl::Status s = kp::DecodeBody(request, &typed); !s.ok()) {
+      spdlog::info("closing a connection: malformed {} v{}: {}", request.api->name, info.version,
+                   std::string(s.message()));
+      respond({.kind = Response::Kind::kClose});
+      return;
+    }
+    const kp::ApiInfo* api = request.api;
+    const int32_t correlation_id = request.header.correlation_id;
+    const int16_t version = info.version;
+    bool no_response = false;
+    if constexpr (std::is_same_v<Req, kp::ProduceRequest>) no_response = typed.acks == 0;
+    fn(ctx, info, std::move(typed), [=](const Resp& response) {
+      if (no_response) {
+        respond({.kind = Response::Kind::kNoResponse});
+      } else {
+        respond({.frame = kp::EncodeResponse(*api, version, correlation_id, response)});
+      }
+    });
+  };
+  return h;
+}
+
+}  // namespace
+
+KafkaDispatcher::KafkaDispatcher(BrokerContext& context) : context_(context) {
+  // Versions from ../shared/kafka-protocol/CLIENTS.md.
+  for (ApiHandler h : {
+           Serve<kp::ProduceRequest, kp::ProduceResponse>(0, 11, HandleProduce, 3),
+           Serve<kp::FetchRequest, kp::FetchResponse>(4, 17, HandleFetch),
+           Serve<kp::ListOffsetsRequest, kp::ListOffsetsResponse>(1, 9, HandleListOffsets),
+           Serve<kp::MetadataRequest, kp::MetadataResponse>(0, 12, HandleMetadata),
+           Serve<kp::OffsetForLeaderEpochRequest, kp::OffsetForLeaderEpochResponse>(
+               0, 4, HandleOffsetForLeaderEpoch),
+           Serve<kp::CreateTopicsRequest, kp::CreateTopicsResponse>(0, 7, HandleCreateTopics),
+           Serve<kp::DeleteTopicsRequest, kp::DeleteTopicsResponse>(0, 6, HandleDeleteTopics),
+           Serve<kp::CreatePartitionsRequest, kp::CreatePartitionsResponse>(0, 3,
+                                                                            HandleCreatePartitions),
+       }) {
+    apis_.emplace(h.key, std::move(h));
+  }
+}
+
+void KafkaDispatcher::HandleApiVersions(const kp::Request& request,
+                                        const Responder& respond) const {
+  const int16_t version = request.header.api_version;
+  const int32_t correlation_id = request.header.correlation_id;
+  kp::ApiVersionsRequest typed;
+  // KIP-511: a version above ours (or a body we cannot read) gets UNSUPPORTED_VERSION in the
+  // v0 format, never a closed connection.
+  if (version > kp::ApiVersionsRequest::kMaxVersion || !kp::DecodeBody(request, &typed).ok()) {
+    respond({.frame = kp::EncodeApiVersionsUnsupported(correlation_id)});
+    return;
+  }
+  kp::ApiVersionsResponse response;
+  response.api_keys.push_back({.api_key = kp::ApiVersionsRequest::kApiKey,
+                               .min_version = kp::ApiVersionsRequest::kMinVersion,
+                               .max_version = kp::ApiVersionsRequest::kMaxVersion});
+  for (const auto& [key, h] : apis_) {
+    response.api_keys.push_back(
+        {.api_key = key, .min_version = h.min_version, .max_version = h.max_version});
+  }
+  std::sort(response.api_keys.begin(), response.api_keys.end(),
+            [](const auto& a, const auto& b) { return a.api_key < b.api_key; });
+  respond({.frame = kp::EncodeResponse(*request.api, version, correlation_id, response)});
+}
+
+void KafkaDispatcher::Dispatch(const ConnectionInfo& connection, std::string frame,
+                               Responder respond) {
+  absl::StatusOr<kp::Request> request = kp::DecodeRequest(frame);
+  if (!request.ok()) {
+    spdlog::info("closing connection from {}: {}", connection.peer,
+                 std::string(request.status().message()));
+    respond({.kind = Response::Kind::kClose});
+    return;
+  }
+  const int16_t key = request->header.api_key;
+  const int16_t version = request->header.api_version;
+  if (request->api != nullptr && key == kp::ApiVersionsRequest::kApiKey) {
+    HandleApiVersions(*request, respond);
+    return;
+  }
+  auto it = apis_.find(key);
+  if (request->api == nullptr || it == apis_.end() || version < it->second.min_accepted_version ||
+      version > it->second.max_version) {
+    spdlog::info("closing connection from {}: unsupported API key {} version {}", connection.peer,
+                 key, version);
+    respond({.kind = Response::Kind::kClose});
+    return;
+  }
+  RequestInfo info{.version = version,
+                   .listener_name = connection.listener_name,
+                   .client_id = request->header.client_id.value_or("")};
+  it->second.handle(context_, info, *request, respond);
+}
+
+}  // namespace karst::broker::kafka

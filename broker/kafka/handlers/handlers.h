@@ -1,0 +1,44 @@
+// The Kafka API handlers, one per API (one .cc each): each turns a decoded request into its
+// response through the BrokerContext and answers through `reply`, exactly once, now or later
+// (acks=all produce, fetch long poll) from any thread. Views in a response stay valid until
+// `reply` returns. Versions each handler serves are in dispatcher.cc's table.
+#ifndef KARST_BROKER_KAFKA_HANDLERS_HANDLERS_H_
+#define KARST_BROKER_KAFKA_HANDLERS_HANDLERS_H_
+
+#include <functional>
+
+#include "broker/kafka/handlers/broker_context.h"
+#include "kafka/protocol/messages/all.h"
+
+namespace karst::broker::kafka {
+
+namespace kp = ::karst::kafka::protocol;
+
+template <typename Response>
+using Reply = std::function<void(const Response&)>;
+
+void HandleMetadata(BrokerContext& ctx, const RequestInfo& info, const kp::MetadataRequest& request,
+                    const Reply<kp::MetadataResponse>& reply);
+void HandleProduce(BrokerContext& ctx, const RequestInfo& info, kp::ProduceRequest request,
+                   Reply<kp::ProduceResponse> reply);
+void HandleFetch(BrokerContext& ctx, const RequestInfo& info, kp::FetchRequest request,
+                 Reply<kp::FetchResponse> reply);
+void HandleListOffsets(BrokerContext& ctx, const RequestInfo& info,
+                       const kp::ListOffsetsRequest& request,
+                       const Reply<kp::ListOffsetsResponse>& reply);
+void HandleOffsetForLeaderEpoch(BrokerContext& ctx, const RequestInfo& info,
+                                const kp::OffsetForLeaderEpochRequest& request,
+                                const Reply<kp::OffsetForLeaderEpochResponse>& reply);
+void HandleCreateTopics(BrokerContext& ctx, const RequestInfo& info,
+                        const kp::CreateTopicsRequest& request,
+                        const Reply<kp::CreateTopicsResponse>& reply);
+void HandleDeleteTopics(BrokerContext& ctx, const RequestInfo& info,
+                        const kp::DeleteTopicsRequest& request,
+                        const Reply<kp::DeleteTopicsResponse>& reply);
+void HandleCreatePartitions(BrokerContext& ctx, const RequestInfo& info,
+                            const kp::CreatePartitionsRequest& request,
+                            const Reply<kp::CreatePartitionsResponse>& reply);
+
+}  // namespace karst::broker::kafka
+
+#endif  // KARST_BROKER_KAFKA_HANDLERS_HANDLERS_H_

@@ -1,0 +1,165 @@
+#include "broker/main/broker_role.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/spdlog.h"
+
+namespace karst {
+namespace {
+
+constexpr absl::Duration kControlledShutdownBudget = absl::Seconds(2);
+
+bool IsControllerListener(const config::ServerConfig& config, const std::string& name) {
+  return std::find(config.controller_listener_names.begin(), config.controller_listener_names.end(),
+                   name) != config.controller_listener_names.end();
+}
+
+storage::LogOptions LogDefaults(const config::ServerConfig& c) {
+  storage::LogOptions o;
+  o.segment_bytes = c.log_segment_bytes;
+  o.segment_ms = c.log_roll_ms;
+  o.index_interval_bytes = c.log_index_interval_bytes;
+  o.retention_ms = c.log_retention_ms;
+  o.retention_bytes = c.log_retention_bytes;
+  o.flush_messages = c.log_flush_interval_messages;
+  o.flush_ms = c.log_flush_interval_ms.value_or(INT64_MAX);
+  const auto& policy = c.log_cleanup_policy;
+  const bool compact = std::find(policy.begin(), policy.end(), "compact") != policy.end();
+  const bool del = std::find(policy.begin(), policy.end(), "delete") != policy.end();
+  o.cleanup_policy = compact && del ? storage::CleanupPolicy::kCompactAndDelete
+                     : compact      ? storage::CleanupPolicy::kCompact
+                                    : storage::CleanupPolicy::kDelete;
+  return o;
+}
+
+}  // namespace
+
+BrokerRole::BrokerRole(const config::ServerConfig& config, prometheus::Registry& /*registry*/)
+    : config_(config) {}
+
+std::shared_ptr<const controller::MetadataImage> BrokerRole::image() const {
+  return lifecycle_->image();
+}
+
+bool BrokerRole::Ready() const {
+  if (!started_) return false;
+  const int64_t epoch = lifecycle_->broker_epoch();
+  return epoch >= 0 && !lifecycle_->fenced() && lifecycle_->image()->offset >= epoch;
+}
+
+uint16_t BrokerRole::port(const std::string& listener_name) const {
+  return server_ != nullptr ? server_->port(listener_name) : 0;
+}
+
+absl::Status BrokerRole::Start() {
+  if (config_.log_dirs.empty()) return absl::InvalidArgumentError("a broker needs log.dirs");
+  broker::kafka::ServerOptions server_options{.max_request_bytes = config_.socket_request_max_bytes,
+                                              .network_threads = config_.num_network_threads,
+                                              .handler_threads = config_.num_io_threads};
+  for (const config::Listener& l : config_.listeners) {
+    if (IsControllerListener(config_, l.name)) continue;
+    server_options.listeners.push_back({l.name, l.address.host, l.address.port});
+  }
+  if (server_options.listeners.empty()) {
+    return absl::InvalidArgumentError("a broker needs a Kafka listener in listeners");
+  }
+  std::vector<controller::Endpoint> endpoints;
+  for (const config::Listener& l : config_.advertised_listeners) {
+    if (IsControllerListener(config_, l.name)) continue;
+    // TODO(#11): listener.security.protocol.map; PLAINTEXT is the only protocol so far.
+    endpoints.push_back({.name = l.name,
+                         .host = l.address.host,
+                         .port = l.address.port,
+                         .security_protocol = "PLAINTEXT"});
+  }
+
+  broker::ControllerClientOptions client_options{.clock = &clock_};
+  for (const config::Voter& v : config_.controller_quorum_voters) {
+    client_options.voters.push_back({v.id, v.address.host, v.address.port});
+  }
+  controller_ = std::make_unique<broker::ControllerClient>(std::move(client_options));
+
+  broker::replication::PartitionTableOptions table_options{
+      .self = config_.node_id,
+      .log_dir = config_.log_dirs.front(),
+      .log_defaults = LogDefaults(config_),
+      .inter_broker_listener = config_.inter_broker_listener_name,
+      .replica_lag_time_max = absl::Milliseconds(config_.replica_lag_time_max_ms),
+      .clock = &clock_,
+      .fs = &fs_,
+      .alter_partition = [this](const broker::replication::IsrProposal& proposal) {
+        controller_rpc::AlterPartitionRequest request;
+        request.set_broker_id(config_.node_id.value());
+        request.set_topic_id(proposal.topic_id);
+        request.set_partition(proposal.partition);
+        request.set_leader_epoch(proposal.leader_epoch.value());
+        request.set_partition_epoch(proposal.partition_epoch);
+        for (int32_t id : proposal.isr) request.add_new_isr(id);
+        auto response = controller_->AlterPartition(request, absl::Seconds(10));
+        if (!response.ok()) return response.status();
+        if (response->error().code() != 0) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("error ", response->error().code(), ": ", response->error().message()));
+        }
+        return absl::OkStatus();
+      }};
+  table_options.fetcher.max_wait_ms = config_.replica_fetch_wait_max_ms;
+  table_options.fetcher.partition_max_bytes = config_.replica_fetch_max_bytes;
+  partitions_ = std::make_unique<broker::replication::PartitionTable>(std::move(table_options));
+  partitions_->Start();
+
+  lifecycle_ = std::make_unique<broker::BrokerLifecycle>(
+      broker::BrokerLifecycleOptions{
+          .broker_id = config_.node_id,
+          .endpoints = endpoints,
+          .heartbeat_interval = absl::Milliseconds(config_.broker_heartbeat_interval_ms)},
+      *controller_);
+  lifecycle_->SetListener([this](std::shared_ptr<const controller::MetadataImage> image) {
+    partitions_->ApplyImage(*image);
+  });
+
+  context_.self = config_.node_id;
+  context_.settings = {.num_partitions = config_.num_partitions,
+                       .default_replication_factor = config_.default_replication_factor,
+                       .min_insync_replicas = config_.min_insync_replicas,
+                       .auto_create_topics_enable = config_.auto_create_topics_enable,
+                       .message_max_bytes = config_.message_max_bytes};
+  context_.image = [this] { return lifecycle_->image(); };
+  context_.caught_up = [this] { return Ready(); };
+  context_.partitions = partitions_.get();
+  context_.controller = controller_.get();
+  context_.clock = &clock_;
+  dispatcher_ = std::make_unique<broker::kafka::KafkaDispatcher>(context_);
+  server_ = std::make_unique<broker::kafka::Server>(std::move(server_options), *dispatcher_);
+  if (absl::Status s = server_->Start(); !s.ok()) {
+    partitions_->Stop();
+    return s;
+  }
+  if (absl::Status s = lifecycle_->Start(); !s.ok()) {
+    server_->Stop();
+    partitions_->Stop();
+    return s;
+  }
+  started_ = true;
+  for (const auto& l : server_options.listeners) {
+    spdlog::info("kafka listener {} on {}:{}", l.name, l.host.empty() ? "0.0.0.0" : l.host,
+                 server_->port(l.name));
+  }
+  return absl::OkStatus();
+}
+
+void BrokerRole::Stop() {
+  if (!started_) return;
+  std::call_once(stopped_, [this] {
+    if (absl::Status s = lifecycle_->ControlledShutdown(kControlledShutdownBudget); !s.ok()) {
+      spdlog::warn("controlled shutdown: {}", std::string(s.message()));
+    }
+    server_->Stop();
+    lifecycle_->Stop();
+    partitions_->Stop();
+    controller_->Shutdown();
+  });
+}
+
+}  // namespace karst
