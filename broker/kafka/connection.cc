@@ -100,10 +100,29 @@ void Connection::ProcessInput() {
 void Connection::DispatchFrame(std::string frame) {
   const uint64_t sequence = first_sequence_ + slots_.size();
   slots_.emplace_back();
-  context_.handler_pool->Submit([dispatcher = context_.dispatcher, info = info_,
-                                 frame = std::move(frame),
+  undispatched_.emplace_back(sequence, std::move(frame));
+  DispatchNext();
+}
+
+// One Dispatch at a time per connection, in arrival order: two pipelined produces must append
+// in the order the client sent them (Kafka handles a connection's requests one by one). A
+// request that waits (acks=all, a fetch long poll) returns from Dispatch at once, so waits
+// still overlap.
+void Connection::DispatchNext() {
+  if (dispatching_ || undispatched_.empty() || closed_) return;
+  auto [sequence, frame] = std::move(undispatched_.front());
+  undispatched_.pop_front();
+  dispatching_ = true;
+  context_.handler_pool->Submit([weak = weak_from_this(), dispatcher = context_.dispatcher,
+                                 info = info_, frame = std::move(frame),
                                  respond = MakeResponder(sequence)]() mutable {
     dispatcher->Dispatch(*info, std::move(frame), std::move(respond));
+    if (std::shared_ptr<Connection> self = weak.lock()) {
+      asio::post(self->strand_, [self] {
+        self->dispatching_ = false;
+        self->DispatchNext();
+      });
+    }
   });
 }
 

@@ -70,6 +70,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnRead(const asio::error_code& error, size_t bytes);
   void ProcessInput();
   void DispatchFrame(std::string frame);
+  void DispatchNext();
   Responder MakeResponder(uint64_t sequence);
   void OnResponse(uint64_t sequence, Response response);
   void Flush();
@@ -91,6 +92,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool reading_ = false;
   // slots_[i] holds the response to request first_sequence_ + i once its Responder ran.
   std::deque<std::optional<Response>> slots_;
+  // Frames not yet handed to the pool (sequence, frame), and whether one is in Dispatch.
+  std::deque<std::pair<uint64_t, std::string>> undispatched_;
+  bool dispatching_ = false;
   uint64_t first_sequence_ = 0;
   std::vector<std::string> writing_;  // Frames of the write in progress.
   bool close_after_write_ = false;    // A kClose reached the front: nothing more is read.

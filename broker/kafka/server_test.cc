@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -186,6 +187,38 @@ class HoldingDispatcher : public RequestDispatcher {
   std::map<std::string, Responder> held_;  // Guarded by mu_.
 };
 
+// Records the order of Dispatch calls and how many ran at once, working a little in each so
+// that overlapping calls would be seen.
+class OrderCheckingDispatcher : public RequestDispatcher {
+ public:
+  void Dispatch(const ConnectionInfo&, std::string frame, Responder respond) override {
+    const int active = ++active_;
+    int seen = max_active_.load();
+    while (active > seen && !max_active_.compare_exchange_weak(seen, active)) {
+    }
+    volatile uint64_t work = 0;
+    for (int i = 0; i < 200000; ++i) work = work + i;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      order_.push_back(frame);
+    }
+    --active_;
+    respond(Send(frame));
+  }
+
+  int max_active() const { return max_active_.load(); }
+  std::vector<std::string> order() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return order_;
+  }
+
+ private:
+  std::atomic<int> active_{0};
+  std::atomic<int> max_active_{0};
+  std::mutex mu_;
+  std::vector<std::string> order_;  // Guarded by mu_.
+};
+
 ServerOptions Options() {
   ServerOptions options;
   options.listeners = {{.name = "PLAINTEXT", .host = "127.0.0.1", .port = 0}};
@@ -234,6 +267,28 @@ TEST(Server, PipelinedResponsesGoOutInRequestOrder) {
 
   for (int i = 4; i >= 0; --i) dispatcher.Answer(absl::StrCat("r", i), Send(absl::StrCat("a", i)));
   for (int i = 0; i < 5; ++i) EXPECT_EQ(client.ReadFrame(), absl::StrCat("a", i));
+}
+
+// Two pipelined produces must append in the order sent: a connection's requests are
+// dispatched one at a time, in arrival order, even with many handler threads.
+TEST(Server, DispatchesAConnectionsRequestsOneAtATimeInOrder) {
+  OrderCheckingDispatcher dispatcher;
+  ServerOptions options = Options();
+  options.handler_threads = 8;
+  Server server(options, dispatcher);
+  ASSERT_TRUE(server.Start().ok());
+  Client client(server.port("PLAINTEXT"));
+  ASSERT_TRUE(client.connected());
+  std::string pipelined;
+  std::vector<std::string> sent;
+  for (int i = 0; i < 50; ++i) {
+    sent.push_back(absl::StrCat("request-", i));
+    pipelined += Frame(sent.back());
+  }
+  client.SendBytes(pipelined);
+  for (const std::string& expected : sent) EXPECT_EQ(client.ReadFrame(), expected);
+  EXPECT_EQ(dispatcher.max_active(), 1);
+  EXPECT_EQ(dispatcher.order(), sent);
 }
 
 TEST(Server, NoResponseFreesItsSlotAndKeepsLaterResponsesInOrder) {
