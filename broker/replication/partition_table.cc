@@ -157,11 +157,17 @@ void PartitionTable::ApplyImage(const controller::MetadataImage& image) {
         absl::MutexLock lock(&mu_);
         partitions_[tp] = partition;
       }
+      std::vector<int32_t> ineligible;
+      for (int32_t replica : state.replicas) {
+        auto broker = image.brokers.find(NodeId(replica));
+        if (broker == image.brokers.end() || broker->second.fenced) ineligible.push_back(replica);
+      }
       const Role role = partition->Apply({.replicas = state.replicas,
                                           .isr = state.isr,
                                           .leader = state.leader,
                                           .leader_epoch = state.leader_epoch,
-                                          .partition_epoch = state.partition_epoch});
+                                          .partition_epoch = state.partition_epoch,
+                                          .ineligible = std::move(ineligible)});
       if (role == Role::kFollower && state.leader.value() >= 0) {
         Follow(image, partition, state.leader, state.leader_epoch);
       } else {

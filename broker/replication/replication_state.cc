@@ -139,7 +139,7 @@ std::optional<std::vector<int32_t>> ReplicationState::IsrToPropose(absl::Duratio
   // follower just shrunk out must not be re-admitted by the same proposal.
   if (changed) return next;
   for (const auto& [id, follower] : followers_) {
-    if (Contains(assignment_.isr, id)) continue;
+    if (Contains(assignment_.isr, id) || Contains(assignment_.ineligible, id)) continue;
     // Expand: caught up to the high watermark and into the current leader epoch.
     if (follower.log_end.value() >= 0 && follower.log_end >= high_watermark_ &&
         follower.log_end >= epoch_start_offset_) {

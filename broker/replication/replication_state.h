@@ -35,6 +35,9 @@ struct Assignment {
   NodeId leader{-1};
   LeaderEpoch leader_epoch{-1};
   int32_t partition_epoch = -1;
+  // Replicas the controller would refuse in the ISR (fenced or shutting down): the leader
+  // does not propose them (Kafka's isBrokerEligibleForIsr).
+  std::vector<int32_t> ineligible;
 };
 
 class ReplicationState {

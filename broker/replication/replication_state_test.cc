@@ -80,6 +80,18 @@ TEST(ReplicationState, ExpandsFollowerAtHighWatermarkAndEpochStart) {
   EXPECT_THAT(s.IsrToPropose(absl::Seconds(2), kLag), Optional(ElementsAre(1, 2)));
 }
 
+TEST(ReplicationState, DoesNotProposeIneligibleReplica) {
+  ReplicationState s(NodeId(1));
+  Assignment a = Leader1({1});
+  a.ineligible = {2};
+  s.Apply(a, Offset(0), Offset(0), absl::ZeroDuration());
+  s.OnFollowerFetch(NodeId(2), Offset(0), Offset(0), absl::Seconds(1));
+  EXPECT_EQ(s.IsrToPropose(absl::Seconds(1), kLag), std::nullopt);
+  a.ineligible = {};
+  s.Apply(a, Offset(0), Offset(0), absl::Seconds(2));
+  EXPECT_THAT(s.IsrToPropose(absl::Seconds(2), kLag), Optional(ElementsAre(1, 2)));
+}
+
 TEST(ReplicationState, OneChangeInFlightAndMaximalIsrHoldsHighWatermark) {
   ReplicationState s(NodeId(1));
   s.Apply(Leader1({1}), Offset(0), Offset(0), absl::ZeroDuration());
