@@ -108,6 +108,9 @@ ControllerResult<BrokerHeartbeatResponse> ClusterControl::GenerateHeartbeat(
     u->set_broker_id(request.id.value());
     u->set_broker_epoch(broker.epoch);
     fenced = false;
+    for (auto& election : replication_.GenerateElectionsOnUnfence(image, request.id)) {
+      result.records.push_back(std::move(election));
+    }
   } else if (!fenced && (request.want_fence || request.want_shutdown)) {
     result.records = FenceWithMoves(image, request.id);
     fenced = true;

@@ -122,6 +122,28 @@ TEST_F(ClusterControlTest, ControlledShutdownMovesLeadershipFirst) {
   }
 }
 
+TEST_F(ClusterControlTest, UnfencedLastInSyncReplicaLeadsItsOfflinePartitionsAgain) {
+  std::vector<int64_t> epochs;
+  for (int id = 1; id <= 2; ++id) epochs.push_back(Register(id));
+  for (int id = 1; id <= 2; ++id) Heartbeat(id, epochs[static_cast<size_t>(id - 1)]);
+  Replay(replication_.GenerateCreateTopic(*image_, {"orders", 2, 2, {}}, std::string(16, 'o'))
+             .records);
+  // Every node stops cleanly, broker 1 last: it stays the only ISR member, with no leader.
+  Heartbeat(2, epochs[1], /*want_shutdown=*/true);
+  Heartbeat(1, epochs[0], /*want_shutdown=*/true);
+  for (const auto& [index, p] : image_->FindTopic("orders")->partitions) {
+    EXPECT_EQ(p.leader, NodeId(-1));
+    EXPECT_EQ(p.isr, std::vector<int32_t>{1});
+  }
+  // Broker 1 comes back and catches up: it leads again (broker 2 alone never could).
+  EXPECT_FALSE(Heartbeat(2, epochs[1]).is_fenced);
+  EXPECT_EQ(image_->FindTopic("orders")->partitions.at(0).leader, NodeId(-1));
+  EXPECT_FALSE(Heartbeat(1, epochs[0]).is_fenced);
+  for (const auto& [index, p] : image_->FindTopic("orders")->partitions) {
+    EXPECT_EQ(p.leader, NodeId(1)) << "partition " << index;
+  }
+}
+
 TEST_F(ClusterControlTest, ProducerIdBlocksNeverOverlap) {
   const int64_t epoch = Register(1);
   auto first = GenerateAllocateProducerIds(*image_, NodeId(1), epoch);

@@ -312,6 +312,21 @@ std::vector<proto::MetadataRecord> ReplicationControl::GenerateLeadershipMoves(
   return out;
 }
 
+std::vector<proto::MetadataRecord> ReplicationControl::GenerateElectionsOnUnfence(
+    const MetadataImage& image, NodeId broker) const {
+  std::vector<proto::MetadataRecord> out;
+  for (const auto& [id, topic] : image.topics) {
+    for (const auto& [index, p] : topic.partitions) {
+      if (p.leader.value() >= 0 || !Contains(p.isr, broker.value())) continue;
+      proto::PartitionChangeRecord* c = out.emplace_back().mutable_partition_change();
+      c->set_topic_id(id);
+      c->set_partition_id(index);
+      c->set_leader(broker.value());
+    }
+  }
+  return out;
+}
+
 ControllerResult<std::vector<ReplicationControl::ElectionResult>>
 ReplicationControl::GeneratePreferredLeaderElection(
     const MetadataImage& image,

@@ -93,6 +93,12 @@ class ReplicationControl {
   std::vector<metadata::proto::MetadataRecord> GenerateLeadershipMoves(const MetadataImage& image,
                                                                        NodeId broker) const;
 
+  // Every election that unfencing `broker` allows (Kafka's handleBrokerUnfenced): offline
+  // partitions (leader -1) whose ISR holds it get it as leader, so a cluster whose last
+  // in-sync replica stopped comes back once that replica does.
+  std::vector<metadata::proto::MetadataRecord> GenerateElectionsOnUnfence(
+      const MetadataImage& image, NodeId broker) const;
+
   // Preferred-leader election (ElectLeaders, and auto.leader.rebalance.enable): every given
   // partition whose first replica is in the ISR, unfenced and not the leader gets it back as
   // leader. Partitions already led by it answer ELECTION_NOT_NEEDED; ones where it cannot
