@@ -1,0 +1,43 @@
+// karst: the Karst command-line tool. `karst <command> ...`; each command parses its own flags.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "client/cli/cluster_command.h"
+#include "common/clock.h"
+#include "common/version.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(usage: karst <command> [arguments]
+
+commands:
+  cluster up|down|status   run a Karst cluster on this machine (karst cluster --help)
+
+  --version                print the version and exit
+  --help                   print this text and exit
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return karst::cli::kExitUsage;
+  }
+  const std::string& command = args[0];
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::cout << kUsage;
+    return karst::cli::kExitOk;
+  }
+  if (command == "--version") {
+    std::cout << "karst " << karst::kVersion << "\n";
+    return karst::cli::kExitOk;
+  }
+  if (command == "cluster") {
+    return karst::cli::RunClusterCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
+  }
+  std::cerr << "karst: unknown command \"" << command << "\"\n\n" << kUsage;
+  return karst::cli::kExitUsage;
+}
