@@ -18,9 +18,16 @@ PACKAGES=(
   libasio-dev libssl-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
   # Tests: real clients, link cutting, HTTP probes.
   kcat python3-confluent-kafka python3-kafka nftables curl procps iproute2
-  # Codecs kafka-python needs to build the golden record batches (tools/capture).
+  # Codecs kafka-python needs to build the golden record batches (tools/capture) and to
+  # produce compressed records (tests/compat/karstd_clients_test).
   python3-snappy python3-lz4 python3-zstandard
+  # More real clients for tests/compat/karstd_clients_test: sarama built offline from
+  # /usr/share/gocode, and node for kafkajs (tests/compat/js, installed with npm below).
+  golang-go golang-github-shopify-sarama-dev nodejs coreutils
 )
+# Debian's nodejs has no npm; a nodejs that bundles npm (NodeSource's) conflicts with the npm
+# package, so ask for it only when no npm is on PATH.
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -29,7 +36,18 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# kafkajs for tests/compat/karstd_clients_test, pinned by tests/compat/js/package-lock.json;
+# skipped when already installed, so a machine that has it needs no network.
+install_kafkajs() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/compat/js"
+  if [[ -f "$dir/node_modules/kafkajs/package.json" ]]; then return 0; fi
+  echo "setup: installing kafkajs into $dir/node_modules" >&2
+  (cd "$dir" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+}
+
 if ((${#missing[@]} == 0)); then
+  install_kafkajs
   exit 0
 fi
 
@@ -46,3 +64,4 @@ if ! $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"; then
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+install_kafkajs
