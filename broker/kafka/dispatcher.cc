@@ -30,7 +30,13 @@ ApiHandler Serve(int16_t min_version, int16_t max_version, Fn fn, int16_t min_ac
     const int16_t version = info.version;
     bool no_response = false;
     if constexpr (std::is_same_v<Req, kp::ProduceRequest>) no_response = typed.acks == 0;
+    const absl::Duration start = ctx.clock->Monotonic();
+    BrokerContext* context = &ctx;
     fn(ctx, info, std::move(typed), [=](const Resp& response) {
+      if (context->metrics != nullptr) {
+        context->metrics->ObserveRequest(
+            api->name, absl::ToDoubleSeconds(context->clock->Monotonic() - start));
+      }
       if (no_response) {
         respond({.kind = Response::Kind::kNoResponse});
       } else {

@@ -35,8 +35,8 @@ storage::LogOptions LogDefaults(const config::ServerConfig& c) {
 
 }  // namespace
 
-BrokerRole::BrokerRole(const config::ServerConfig& config, prometheus::Registry& /*registry*/)
-    : config_(config) {}
+BrokerRole::BrokerRole(const config::ServerConfig& config, prometheus::Registry& registry)
+    : config_(config), broker_metrics_(registry), replication_metrics_(registry) {}
 
 std::shared_ptr<const controller::MetadataImage> BrokerRole::image() const {
   return lifecycle_->image();
@@ -88,6 +88,8 @@ absl::Status BrokerRole::Start() {
       .replica_lag_time_max = absl::Milliseconds(config_.replica_lag_time_max_ms),
       .clock = &clock_,
       .fs = &fs_,
+      .min_insync_replicas = config_.min_insync_replicas,
+      .metrics = &replication_metrics_,
       .alter_partition = [this](const broker::replication::IsrProposal& proposal) {
         controller_rpc::AlterPartitionRequest request;
         request.set_broker_id(config_.node_id.value());
@@ -130,6 +132,7 @@ absl::Status BrokerRole::Start() {
   context_.partitions = partitions_.get();
   context_.controller = controller_.get();
   context_.clock = &clock_;
+  context_.metrics = &broker_metrics_;
   dispatcher_ = std::make_unique<broker::kafka::KafkaDispatcher>(context_);
   server_ = std::make_unique<broker::kafka::Server>(std::move(server_options), *dispatcher_);
   if (absl::Status s = server_->Start(); !s.ok()) {

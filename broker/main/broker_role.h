@@ -11,12 +11,14 @@
 #include <mutex>
 
 #include "absl/status/status.h"
+#include "broker/kafka/broker_metrics.h"
 #include "broker/kafka/dispatcher.h"
 #include "broker/kafka/handlers/broker_context.h"
 #include "broker/kafka/server.h"
 #include "broker/metadata/broker_lifecycle.h"
 #include "broker/metadata/controller_client.h"
 #include "broker/replication/partition_table.h"
+#include "broker/replication/replication_metrics.h"
 #include "common/clock.h"
 #include "common/config/server_config.h"
 #include "prometheus/registry.h"
@@ -26,6 +28,8 @@ namespace karst {
 
 class BrokerRole {
  public:
+  // The broker's metrics (karst_kafka_*, karst_topic_*, karst_broker_*, karst_partition_*) go
+  // to `registry`, which must outlive the role.
   BrokerRole(const config::ServerConfig& config, prometheus::Registry& registry);
   ~BrokerRole() { Stop(); }
 
@@ -44,6 +48,8 @@ class BrokerRole {
   const config::ServerConfig& config_;
   SystemClock clock_;
   storage::PosixFileSystem fs_;
+  broker::kafka::BrokerMetrics broker_metrics_;
+  broker::replication::ReplicationMetrics replication_metrics_;
   std::unique_ptr<broker::ControllerClient> controller_;
   std::unique_ptr<broker::BrokerLifecycle> lifecycle_;
   std::unique_ptr<broker::replication::PartitionTable> partitions_;

@@ -113,16 +113,17 @@ absl::StatusOr<std::string> KafkaChannel::RoundTrip(const std::string& frame,
     in.append(buffer, static_cast<size_t>(n));
     if (!have_size && in.size() == 4) {
       absl::StatusOr<std::optional<int32_t>> size =
-          kafka::protocol::FrameSize(in, /*max_frame_bytes=*/1 << 30);
+          ::karst::kafka::protocol::FrameSize(in, /*max_frame_bytes=*/1 << 30);
       if (!size.ok()) return fail(size.status());
       want = 4 + static_cast<size_t>(**size);
       have_size = true;
     }
   }
   std::string body = in.substr(4);
-  kafka::protocol::Reader r(body);
-  kafka::protocol::ResponseHeader header;
-  if (absl::Status s = kafka::protocol::DecodeResponseHeader(r, header_version, &header); !s.ok()) {
+  ::karst::kafka::protocol::Reader r(body);
+  ::karst::kafka::protocol::ResponseHeader header;
+  if (absl::Status s = ::karst::kafka::protocol::DecodeResponseHeader(r, header_version, &header);
+      !s.ok()) {
     return fail(s);
   }
   if (header.correlation_id != correlation_id) {

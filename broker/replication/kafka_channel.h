@@ -34,22 +34,24 @@ class KafkaChannel {
   template <typename Request, typename Response>
   absl::Status Call(const Request& request, int16_t version, Response* response,
                     std::string* buffer, absl::Duration timeout) {
-    const kafka::protocol::ApiInfo* api = kafka::protocol::FindApi(Request::kApiKey);
+    const ::karst::kafka::protocol::ApiInfo* api =
+        ::karst::kafka::protocol::FindApi(Request::kApiKey);
     std::string payload;
-    kafka::protocol::Writer w(&payload);
+    ::karst::kafka::protocol::Writer w(&payload);
     const int32_t correlation_id = next_correlation_id_++;
-    kafka::protocol::EncodeRequestHeader(w, kafka::protocol::RequestHeaderVersion(*api, version),
-                                         {.api_key = Request::kApiKey,
-                                          .api_version = version,
-                                          .correlation_id = correlation_id,
-                                          .client_id = client_id_});
+    ::karst::kafka::protocol::EncodeRequestHeader(
+        w, ::karst::kafka::protocol::RequestHeaderVersion(*api, version),
+        {.api_key = Request::kApiKey,
+         .api_version = version,
+         .correlation_id = correlation_id,
+         .client_id = client_id_});
     request.Encode(w, version);
     absl::StatusOr<std::string> frame =
-        RoundTrip(kafka::protocol::Frame(payload), correlation_id,
-                  kafka::protocol::ResponseHeaderVersion(*api, version), timeout);
+        RoundTrip(::karst::kafka::protocol::Frame(payload), correlation_id,
+                  ::karst::kafka::protocol::ResponseHeaderVersion(*api, version), timeout);
     if (!frame.ok()) return frame.status();
     *buffer = *std::move(frame);
-    kafka::protocol::Reader r(*buffer);
+    ::karst::kafka::protocol::Reader r(*buffer);
     absl::Status status = response->Decode(r, version);
     if (!status.ok()) Close();
     return status;

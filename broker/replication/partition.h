@@ -23,7 +23,7 @@
 
 namespace karst::broker::replication {
 
-using kafka::protocol::ErrorCode;
+using ::karst::kafka::protocol::ErrorCode;
 
 struct TopicPartition {
   std::string topic;

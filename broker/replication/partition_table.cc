@@ -128,6 +128,17 @@ absl::StatusOr<std::shared_ptr<Partition>> PartitionTable::Open(
 }
 
 void PartitionTable::ApplyImage(const controller::MetadataImage& image) {
+  std::map<std::string, int32_t> min_isr;
+  for (const auto& [key, configs] : image.configs) {
+    if (key.first != static_cast<int32_t>(controller::ResourceType::kTopic)) continue;
+    auto it = configs.find("min.insync.replicas");
+    int32_t value;
+    if (it != configs.end() && absl::SimpleAtoi(it->second, &value)) min_isr[key.second] = value;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    min_isr_ = std::move(min_isr);
+  }
   std::set<TopicPartition> assigned;
   for (const auto& [topic_id, topic] : image.topics) {
     storage::LogOptions log_options;
@@ -264,6 +275,48 @@ void PartitionTable::Remove(const TopicPartition& tp) {
   purgatory_.Notify(tp);
 }
 
+void PartitionTable::ProposeIsrChanges() {
+  for (const std::shared_ptr<Partition>& partition : All()) {
+    std::optional<IsrProposal> proposal = partition->MaybeProposeIsr(options_.replica_lag_time_max);
+    if (!proposal) continue;
+    const size_t before = partition->assignment().isr.size();
+    spdlog::info("partition {}: proposing ISR [{}]", Name(partition->tp()),
+                 fmt::join(proposal->isr, ","));
+    if (absl::Status s = options_.alter_partition(*proposal); !s.ok()) {
+      spdlog::info("partition {}: AlterPartition: {}", Name(partition->tp()),
+                   std::string(s.message()));
+      partition->IsrProposalFailed();
+      continue;
+    }
+    if (options_.metrics == nullptr) continue;
+    if (proposal->isr.size() < before) options_.metrics->IsrShrink();
+    if (proposal->isr.size() > before) options_.metrics->IsrExpand();
+  }
+}
+
+void PartitionTable::PublishMetrics() {
+  if (options_.metrics == nullptr) return;
+  std::vector<ReplicaView> views;
+  std::map<std::string, int32_t> min_isr;
+  {
+    absl::MutexLock lock(&mu_);
+    min_isr = min_isr_;
+  }
+  for (const std::shared_ptr<Partition>& partition : All()) {
+    const Assignment a = partition->assignment();
+    auto topic_min_isr = min_isr.find(partition->tp().topic);
+    views.push_back({.tp = partition->tp(),
+                     .role = partition->role(),
+                     .replicas = static_cast<int32_t>(a.replicas.size()),
+                     .isr = static_cast<int32_t>(a.isr.size()),
+                     .min_isr = topic_min_isr != min_isr.end() ? topic_min_isr->second
+                                                               : options_.min_insync_replicas,
+                     .log_end_offset = partition->log_end_offset(),
+                     .high_watermark = partition->high_watermark()});
+  }
+  options_.metrics->Update(views, purgatory_.size());
+}
+
 void PartitionTable::BackgroundLoop() {
   absl::Duration next_maintenance = clock_.Monotonic() + options_.maintenance_interval;
   while (true) {
@@ -272,18 +325,8 @@ void PartitionTable::BackgroundLoop() {
       stop_mu_.AwaitWithTimeout(absl::Condition(&stopping_), options_.isr_check_interval);
       if (stopping_) return;
     }
-    for (const std::shared_ptr<Partition>& partition : All()) {
-      std::optional<IsrProposal> proposal =
-          partition->MaybeProposeIsr(options_.replica_lag_time_max);
-      if (!proposal) continue;
-      spdlog::info("partition {}: proposing ISR [{}]", Name(partition->tp()),
-                   fmt::join(proposal->isr, ","));
-      if (absl::Status s = options_.alter_partition(*proposal); !s.ok()) {
-        spdlog::info("partition {}: AlterPartition: {}", Name(partition->tp()),
-                     std::string(s.message()));
-        partition->IsrProposalFailed();
-      }
-    }
+    ProposeIsrChanges();
+    PublishMetrics();
     if (clock_.Monotonic() >= next_maintenance) {
       next_maintenance = clock_.Monotonic() + options_.maintenance_interval;
       for (const std::shared_ptr<Partition>& partition : All()) {

@@ -22,6 +22,7 @@
 #include "broker/replication/partition.h"
 #include "broker/replication/purgatory.h"
 #include "broker/replication/replica_fetcher.h"
+#include "broker/replication/replication_metrics.h"
 #include "common/clock.h"
 #include "controller/metadata/metadata_image.h"
 #include "storage/file_system.h"
@@ -40,6 +41,8 @@ struct PartitionTableOptions {
   absl::Duration maintenance_interval = absl::Seconds(5);
   Clock* clock = nullptr;
   storage::FileSystem* fs = nullptr;
+  int32_t min_insync_replicas = 1;        // The broker default, for the under-min-ISR gauge.
+  ReplicationMetrics* metrics = nullptr;  // May be null.
   // Sends an ISR change to the controller; a non-OK status (or a Kafka error inside it)
   // lets the partition propose again.
   std::function<absl::Status(const IsrProposal&)> alter_partition;
@@ -76,12 +79,15 @@ class PartitionTable {
   void Unfollow(const TopicPartition& tp);
   void Remove(const TopicPartition& tp);
   void BackgroundLoop();
+  void ProposeIsrChanges();
+  void PublishMetrics();
 
   const PartitionTableOptions options_;
   Clock& clock_;
   Purgatory purgatory_;
   mutable absl::Mutex mu_;
   std::map<TopicPartition, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int32_t> min_isr_ ABSL_GUARDED_BY(mu_);  // By topic, from the image.
   // Metadata-thread state.
   std::map<int32_t, Fetcher> fetchers_;              // By leader id.
   std::map<TopicPartition, int32_t> followed_from_;  // Partition -> leader id.

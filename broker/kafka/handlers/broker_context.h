@@ -13,6 +13,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "broker/kafka/broker_metrics.h"
 #include "broker/metadata/controller_client.h"
 #include "broker/replication/partition_table.h"
 #include "common/clock.h"
@@ -44,6 +45,7 @@ struct BrokerContext {
   replication::PartitionTable* partitions = nullptr;
   ControllerClient* controller = nullptr;
   Clock* clock = nullptr;
+  BrokerMetrics* metrics = nullptr;  // May be null (tests).
 };
 
 // Who sent a request, as handlers need it.

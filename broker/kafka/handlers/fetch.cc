@@ -70,6 +70,9 @@ int64_t ReadAll(BrokerContext& ctx, PendingFetch& fetch, kp::FetchResponse* resp
     // the request's remaining budget (KIP-74).
     if (size > budget && total > 0) size = 0;
     if (size > 0) {
+      if (ctx.metrics != nullptr) {
+        ctx.metrics->RecordFetch(w.tp.topic, size, fetch.replica.value() >= 0);
+      }
       p.records = out.records;
       buffers->push_back(std::move(out.buffer));
       total += size;

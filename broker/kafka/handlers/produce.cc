@@ -76,6 +76,11 @@ void HandleProduce(BrokerContext& ctx, const RequestInfo& info, kp::ProduceReque
         p.log_start_offset = out.log_start_offset.value();
         if (out.last_offset.value() >= 0) {
           p.base_offset = out.base_offset.value();
+          if (ctx.metrics != nullptr) {
+            ctx.metrics->RecordProduce(topic.name,
+                                       static_cast<int64_t>(data.records.value_or("").size()),
+                                       out.last_offset.value() - out.base_offset.value() + 1);
+          }
           // Followers waiting in a fetch long poll see the new records.
           ctx.partitions->purgatory().Notify(tp);
           if (request.acks == -1 && error == ErrorCode::kNone) {
