@@ -316,6 +316,21 @@ absl::StatusOr<std::optional<Offset>> Log::OffsetForTimestamp(int64_t timestamp)
   return std::optional<Offset>();
 }
 
+absl::StatusOr<std::optional<std::pair<Offset, int64_t>>> Log::OffsetOfMaxTimestamp() const {
+  int64_t largest = -1;
+  for (const auto& [base, segment] : segments_) {
+    ASSIGN_OR_RETURN(int64_t t, segment->LargestTimestamp());
+    largest = std::max(largest, t);
+  }
+  if (largest < 0 || log_end_offset_ <= log_start_offset_) {
+    return std::optional<std::pair<Offset, int64_t>>();
+  }
+  // The first record at or after the largest timestamp is a record with that timestamp.
+  ASSIGN_OR_RETURN(std::optional<Offset> offset, OffsetForTimestamp(largest));
+  if (!offset.has_value()) return std::optional<std::pair<Offset, int64_t>>();
+  return std::optional<std::pair<Offset, int64_t>>(std::make_pair(*offset, largest));
+}
+
 absl::StatusOr<std::optional<Offset>> Log::FirstRecordAtOrAfter(Offset batch_base,
                                                                 int64_t timestamp) const {
   // The batch's max timestamp qualifies; Kafka answers with the first record inside it whose

@@ -97,6 +97,10 @@ class Log {
   // timestamp is >= `timestamp` (for LogAppendTime batches, the batch's); nullopt if none.
   absl::StatusOr<std::optional<Offset>> OffsetForTimestamp(int64_t timestamp) const;
 
+  // ListOffsets MAX_TIMESTAMP (KIP-734): the first record (at or after LogStartOffset) with
+  // the largest timestamp in the log, and that timestamp; nullopt for an empty log.
+  absl::StatusOr<std::optional<std::pair<Offset, int64_t>>> OffsetOfMaxTimestamp() const;
+
   Offset LogStartOffset() const { return log_start_offset_; }
   Offset LogEndOffset() const { return log_end_offset_; }
 

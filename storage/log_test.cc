@@ -151,6 +151,21 @@ TEST_F(LogTest, FindsTheFirstOffsetAtOrAfterATimestamp) {
   EXPECT_EQ(none, std::nullopt);
 }
 
+TEST_F(LogTest, FindsTheRecordWithTheLargestTimestamp) {
+  auto log = OpenLog({.segment_bytes = 200});
+  ASSERT_OK_AND_ASSIGN(auto empty, log->OffsetOfMaxTimestamp());
+  EXPECT_EQ(empty, std::nullopt);
+  // Timestamps out of order across batches and segments: 1000 1001 | 5000 5001 | 2000 2001.
+  for (int64_t t : {1000, 5000, 2000}) {
+    ASSERT_OK(log->Append(MakeBatch(2, t, 40), AppendOrigin::kLeader, LeaderEpoch(0)).status());
+  }
+  ASSERT_GT(log->SegmentCount(), 1u);
+  ASSERT_OK_AND_ASSIGN(auto max, log->OffsetOfMaxTimestamp());
+  ASSERT_TRUE(max.has_value());
+  EXPECT_EQ(max->first, Offset(3));
+  EXPECT_EQ(max->second, 5001);
+}
+
 TEST_F(LogTest, TruncateRemovesTheStraddlingBatchAndLaterSegments) {
   auto log = OpenLog({.segment_bytes = 600});
   for (int i = 0; i < 10; ++i) AppendLeader(*log, 3, i < 5 ? 1 : 2, 40);
