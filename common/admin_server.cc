@@ -20,6 +20,8 @@ const char* Reason(int status) {
       return "Not Found";
     case 405:
       return "Method Not Allowed";
+    case 503:
+      return "Service Unavailable";
     default:
       return "Error";
   }
@@ -120,13 +122,28 @@ AdminServer::AdminServer(Options options) : options_(std::move(options)) {}
 
 AdminServer::~AdminServer() { Stop(); }
 
+void AdminServer::SetReadinessCheck(std::function<std::optional<std::string>()> check) {
+  std::lock_guard<std::mutex> lock(readiness_mu_);
+  readiness_ = std::move(check);
+}
+
 HttpResponse AdminServer::Respond(absl::string_view method, absl::string_view target) const {
   const absl::string_view path = target.substr(0, target.find('?'));
-  if (path != "/metrics" && path != "/healthz") {
+  if (path != "/metrics" && path != "/healthz" && path != "/readyz") {
     return {404, "text/plain; charset=utf-8", absl::StrCat("no such path: ", path, "\n")};
   }
   if (method != "GET") return {405, "text/plain; charset=utf-8", "only GET is served\n"};
   if (path == "/healthz") return {200, "text/plain; charset=utf-8", "ok\n"};
+  if (path == "/readyz") {
+    // Under the lock, so that once SetReadinessCheck returns the old check no longer runs.
+    std::optional<std::string> missing;
+    {
+      std::lock_guard<std::mutex> lock(readiness_mu_);
+      missing = readiness_ ? readiness_() : std::optional<std::string>("starting");
+    }
+    if (missing.has_value()) return {503, "text/plain; charset=utf-8", *missing + "\n"};
+    return {200, "text/plain; charset=utf-8", "ready\n"};
+  }
   std::vector<prometheus::MetricFamily> families;
   for (const auto& weak : options_.collectables) {
     if (auto collectable = weak.lock()) {

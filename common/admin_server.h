@@ -1,6 +1,8 @@
 // AdminServer: the admin HTTP listener (default port 9644). Serves
 //   GET /metrics  Prometheus text format from the given collectables (registries);
 //   GET /healthz  200 "ok" while the process is up;
+//   GET /readyz   200 "ready" once the readiness check (SetReadinessCheck) finds nothing
+//                 missing, else 503 with what is missing ("starting" before a check is set);
 // and 404 for other paths, 405 for other methods. One request per connection; a request head
 // larger than `max_request_bytes` or slower than `read_timeout` is dropped, so a slow client
 // cannot hold the server. Owns one I/O thread: Start() starts it, Stop() joins it.
@@ -9,7 +11,10 @@
 #define KARST_COMMON_ADMIN_SERVER_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -51,6 +56,11 @@ class AdminServer {
   // Stops accepting, closes connections and joins the I/O thread. Idempotent.
   void Stop();
 
+  // `check` returns why the node is not ready to serve, or nullopt when it is. Thread-safe;
+  // `check` runs on the I/O thread and must be cheap and non-blocking; once this returns, the
+  // previous check is no longer running and never runs again.
+  void SetReadinessCheck(std::function<std::optional<std::string>()> check);
+
   // The bound port. REQUIRES: Start() returned OK.
   uint16_t port() const;
 
@@ -61,6 +71,8 @@ class AdminServer {
   struct Io;  // The asio state, kept out of this header.
 
   Options options_;
+  mutable std::mutex readiness_mu_;
+  std::function<std::optional<std::string>()> readiness_;  // Guarded by readiness_mu_.
   std::unique_ptr<Io> io_;
   std::thread thread_;
 };

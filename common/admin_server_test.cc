@@ -99,6 +99,19 @@ TEST_F(AdminServerTest, ServesHealthAndRejectsOtherPathsAndMethods) {
   EXPECT_THAT(head, ::testing::Not(HasSubstr("ok\n")));
 }
 
+TEST(AdminServer, ReadyzFollowsTheReadinessCheck) {
+  AdminServer server({.port = 0});
+  EXPECT_EQ(server.Respond("GET", "/readyz").status, 503);
+  EXPECT_EQ(server.Respond("GET", "/readyz").body, "starting\n");
+  std::optional<std::string> missing = "not caught up with the metadata log";
+  server.SetReadinessCheck([&missing] { return missing; });
+  EXPECT_EQ(server.Respond("GET", "/readyz").status, 503);
+  EXPECT_EQ(server.Respond("GET", "/readyz").body, "not caught up with the metadata log\n");
+  missing.reset();
+  EXPECT_EQ(server.Respond("GET", "/readyz").status, 200);
+  EXPECT_EQ(server.Respond("GET", "/readyz").body, "ready\n");
+}
+
 TEST_F(AdminServerTest, DropsASilentClientAfterTheReadTimeout) {
   const int fd = Connect(server_->port());
   ASSERT_GE(fd, 0);
