@@ -166,6 +166,8 @@ void ResolveScalars(const Config& c, ServerConfig& out) {
   out.num_network_threads = I32(c, "num.network.threads");
   out.num_io_threads = I32(c, "num.io.threads");
   out.socket_request_max_bytes = I32(c, "socket.request.max.bytes");
+  out.connections_max_idle_ms = c.GetInt("connections.max.idle.ms");
+  out.queued_max_requests = I32(c, "queued.max.requests");
   out.offsets_topic_replication_factor = I16(c, "offsets.topic.replication.factor");
   out.offsets_topic_num_partitions = I32(c, "offsets.topic.num.partitions");
   out.transaction_state_log_replication_factor = I16(c, "transaction.state.log.replication.factor");

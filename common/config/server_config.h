@@ -71,6 +71,8 @@ struct ServerConfig {
   int32_t num_network_threads = 0;
   int32_t num_io_threads = 0;
   int32_t socket_request_max_bytes = 0;
+  int64_t connections_max_idle_ms = 0;
+  int32_t queued_max_requests = 0;
 
   int16_t offsets_topic_replication_factor = 0;
   int32_t offsets_topic_num_partitions = 0;

@@ -91,6 +91,9 @@ std::vector<ConfigDef> MakeDefs() {
       Int("num.network.threads", "3", 1, kIntMax, "network I/O threads"),
       Int("num.io.threads", "8", 1, kIntMax, "request handler threads"),
       Int("socket.request.max.bytes", "104857600", 1, kIntMax, "largest request accepted"),
+      Long("connections.max.idle.ms", "600000", 1, "idle connections are closed after this"),
+      Int("queued.max.requests", "500", 1, kIntMax,
+          "requests a connection may have waiting before the broker stops reading it"),
       // Internal topics and groups.
       Int("offsets.topic.replication.factor", "3", 1, kShortMax, "__consumer_offsets replicas"),
       Int("offsets.topic.num.partitions", "50", 1, kIntMax, "__consumer_offsets partitions"),
