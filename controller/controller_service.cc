@@ -89,6 +89,28 @@ grpc::Status ControllerService::CreatePartitions(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
+grpc::Status ControllerService::ElectLeaders(grpc::ServerContext*,
+                                             const pb::ElectLeadersRequest* request,
+                                             pb::ElectLeadersResponse* response) {
+  std::vector<std::pair<std::string, int32_t>> partitions;
+  for (const auto& topic : request->topics()) {
+    for (int32_t p : topic.partitions()) partitions.emplace_back(topic.topic(), p);
+  }
+  absl::StatusOr<std::vector<ReplicationControl::ElectionResult>> result =
+      controller_.ElectLeaders(partitions);
+  Fill(controller_, result.status(), ApiError{}, response);
+  if (result.ok()) {
+    for (const ReplicationControl::ElectionResult& r : *result) {
+      pb::ElectLeadersResponse::Result* out = response->add_results();
+      out->set_topic(r.topic);
+      out->set_partition(r.partition);
+      out->mutable_error()->set_code(static_cast<int32_t>(r.error.code));
+      out->mutable_error()->set_message(r.error.message);
+    }
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status ControllerService::AlterPartition(grpc::ServerContext*,
                                                const pb::AlterPartitionRequest* request,
                                                pb::ErrorResponse* response) {

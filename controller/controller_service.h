@@ -37,6 +37,8 @@ class ControllerService final : public proto_service::Controller::Service {
   // Served by standbys too (from their own, possibly lagging, image).
   grpc::Status FetchMetadata(grpc::ServerContext*, const proto_service::FetchMetadataRequest*,
                              proto_service::FetchMetadataResponse*) override;
+  grpc::Status ElectLeaders(grpc::ServerContext*, const proto_service::ElectLeadersRequest*,
+                            proto_service::ElectLeadersResponse*) override;
 
  private:
   QuorumController& controller_;

@@ -183,6 +183,13 @@ absl::StatusOr<ApiError> QuorumController::AlterPartition(const AlterPartitionRe
   });
 }
 
+absl::StatusOr<std::vector<ReplicationControl::ElectionResult>> QuorumController::ElectLeaders(
+    const std::vector<std::pair<std::string, int32_t>>& partitions) {
+  return Write<std::vector<ReplicationControl::ElectionResult>>([&](const MetadataImage& image) {
+    return replication_.GeneratePreferredLeaderElection(image, partitions);
+  });
+}
+
 absl::StatusOr<ApiError> QuorumController::AlterTopicConfigs(
     const std::string& topic, const std::vector<AlterConfigOp>& ops) {
   return Write<ApiError>([&](const MetadataImage& image) {

@@ -83,6 +83,9 @@ class QuorumController final : public raft::StateMachine {
   absl::StatusOr<ApiError> AlterPartition(const AlterPartitionRequest& request);
   absl::StatusOr<ApiError> AlterTopicConfigs(const std::string& topic,
                                              const std::vector<AlterConfigOp>& ops);
+  // Preferred-leader election for `partitions` (empty: all), one result per partition.
+  absl::StatusOr<std::vector<ReplicationControl::ElectionResult>> ElectLeaders(
+      const std::vector<std::pair<std::string, int32_t>>& partitions);
   // The broker's epoch in the response is the offset its registration committed at.
   absl::StatusOr<RegisterBrokerResponse> RegisterBroker(const RegisterBrokerRequest& request);
   absl::StatusOr<BrokerHeartbeatResponse> BrokerHeartbeat(const BrokerHeartbeatRequest& request);

@@ -222,6 +222,16 @@ absl::StatusOr<pb::ErrorResponse> ControllerClient::AlterTopicConfigs(
       Target::kActiveController, absl::ZeroDuration(), timeout, canceller);
 }
 
+absl::StatusOr<pb::ElectLeadersResponse> ControllerClient::ElectLeaders(
+    const pb::ElectLeadersRequest& request, absl::Duration timeout, CallCanceller* canceller) {
+  return Call<pb::ElectLeadersResponse>(
+      "ElectLeaders",
+      [&](pb::Controller::Stub& s, grpc::ClientContext* c, pb::ElectLeadersResponse* r) {
+        return s.ElectLeaders(c, request, r);
+      },
+      Target::kActiveController, absl::ZeroDuration(), timeout, canceller);
+}
+
 absl::StatusOr<pb::FetchMetadataResponse> ControllerClient::FetchMetadata(
     const pb::FetchMetadataRequest& request, absl::Duration timeout, CallCanceller* canceller) {
   return Call<pb::FetchMetadataResponse>(

@@ -86,6 +86,9 @@ class ControllerClient {
       const controller_rpc::AlterTopicConfigsRequest& request, absl::Duration timeout,
       CallCanceller* canceller = nullptr);
   // Any controller serves it: the active one first, then the others (which may lag).
+  absl::StatusOr<controller_rpc::ElectLeadersResponse> ElectLeaders(
+      const controller_rpc::ElectLeadersRequest& request, absl::Duration timeout,
+      CallCanceller* canceller = nullptr);
   absl::StatusOr<controller_rpc::FetchMetadataResponse> FetchMetadata(
       const controller_rpc::FetchMetadataRequest& request, absl::Duration timeout,
       CallCanceller* canceller = nullptr);
