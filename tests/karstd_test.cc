@@ -23,7 +23,8 @@ NodeOptions Options(const std::string& name) {
   options.karstd_path = std::getenv("KARSTD");
   options.node_id = 1;
   options.address = AddressBlock::ForCurrentTest().Address(0);
-  options.process_roles = "broker";
+  // A combined node: a broker needs a controller quorum (its own, here).
+  options.process_roles = "broker,controller";
   options.logger_level = "info";
   options.dir = std::filesystem::path(std::getenv("TEST_TMPDIR")) / name;
   return options;
@@ -130,6 +131,17 @@ TEST(Karstd, AdminPortInUseExitsOne) {
   EXPECT_THAT(ReadFile(second.log_path()), HasSubstr("cannot listen"));
   ASSERT_OK_AND_ASSIGN(ExitStatus first_status, first.Terminate(absl::Seconds(5)));
   EXPECT_TRUE(first_status.Success());
+}
+
+TEST(Karstd, BrokerWithoutControllerVotersExitsOne) {
+  NodeOptions options = Options("broker-without-voters");
+  options.process_roles = "broker";
+  Node node(options);
+  ASSERT_OK(node.Start());
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, WaitForExit(node));
+  EXPECT_EQ(status.exit_code, 1);
+  EXPECT_THAT(ReadFile(node.log_path()),
+              HasSubstr("a broker needs controller.quorum.voters to find the controllers"));
 }
 
 }  // namespace

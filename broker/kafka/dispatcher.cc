@@ -62,6 +62,17 @@ KafkaDispatcher::KafkaDispatcher(BrokerContext& context) : context_(context) {
            Serve<kp::DeleteTopicsRequest, kp::DeleteTopicsResponse>(0, 6, HandleDeleteTopics),
            Serve<kp::CreatePartitionsRequest, kp::CreatePartitionsResponse>(0, 3,
                                                                             HandleCreatePartitions),
+           Serve<kp::ElectLeadersRequest, kp::ElectLeadersResponse>(0, 2, HandleElectLeaders),
+           Serve<kp::DeleteRecordsRequest, kp::DeleteRecordsResponse>(0, 2, HandleDeleteRecords),
+           Serve<kp::DescribeConfigsRequest, kp::DescribeConfigsResponse>(0, 4,
+                                                                          HandleDescribeConfigs),
+           Serve<kp::AlterConfigsRequest, kp::AlterConfigsResponse>(0, 2, HandleAlterConfigs),
+           Serve<kp::IncrementalAlterConfigsRequest, kp::IncrementalAlterConfigsResponse>(
+               0, 1, HandleIncrementalAlterConfigs),
+           Serve<kp::DescribeClusterRequest, kp::DescribeClusterResponse>(0, 1,
+                                                                          HandleDescribeCluster),
+           Serve<kp::DescribeLogDirsRequest, kp::DescribeLogDirsResponse>(0, 4,
+                                                                          HandleDescribeLogDirs),
        }) {
     apis_.emplace(h.key, std::move(h));
   }

@@ -1,8 +1,12 @@
 #include "broker/main/broker_role.h"
 
 #include <algorithm>
+#include <map>
+#include <set>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "spdlog/spdlog.h"
 
 namespace karst {
@@ -33,6 +37,83 @@ storage::LogOptions LogDefaults(const config::ServerConfig& c) {
   return o;
 }
 
+// The keys set anywhere but Kafka's defaults, from the "key=value (origin)" lines.
+std::set<std::string> SetKeys(const config::ServerConfig& c) {
+  std::set<std::string> keys;
+  for (const std::string& line : c.effective) {
+    if (absl::EndsWith(line, " (default)")) continue;
+    keys.insert(line.substr(0, line.find('=')));
+  }
+  return keys;
+}
+
+// The static configs DescribeConfigs shows for this broker (the ones Kafka users look at).
+std::map<std::string, broker::kafka::StaticConfig> StaticConfigs(const config::ServerConfig& c) {
+  const std::set<std::string> set = SetKeys(c);
+  std::map<std::string, broker::kafka::StaticConfig> out;
+  // Kafka's ConfigType codes.
+  constexpr int8_t kBoolean = 1, kString = 2, kInt = 3, kShort = 4, kLong = 5, kList = 7;
+  // `aliases`: the other keys that set the same value (log.retention.hours, ...).
+  auto add = [&](const std::string& key, std::string value, int8_t type,
+                 std::vector<std::string> aliases = {}) {
+    bool is_default = set.count(key) == 0;
+    for (const std::string& alias : aliases) is_default = is_default && set.count(alias) == 0;
+    out[key] = {.value = std::move(value), .is_default = is_default, .type = type};
+  };
+  auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+  add("node.id", absl::StrCat(c.node_id.value()), kInt);
+  add("log.dirs", absl::StrJoin(c.log_dirs, ","), kString, {"log.dir"});
+  add("num.partitions", absl::StrCat(c.num_partitions), kInt);
+  add("default.replication.factor", absl::StrCat(c.default_replication_factor), kInt);
+  add("min.insync.replicas", absl::StrCat(c.min_insync_replicas), kInt);
+  add("auto.create.topics.enable", flag(c.auto_create_topics_enable), kBoolean);
+  add("delete.topic.enable", flag(c.delete_topic_enable), kBoolean);
+  add("unclean.leader.election.enable", flag(c.unclean_leader_election_enable), kBoolean);
+  add("log.retention.ms", absl::StrCat(c.log_retention_ms), kLong,
+      {"log.retention.minutes", "log.retention.hours"});
+  add("log.retention.bytes", absl::StrCat(c.log_retention_bytes), kLong);
+  add("log.segment.bytes", absl::StrCat(c.log_segment_bytes), kInt);
+  add("log.roll.ms", absl::StrCat(c.log_roll_ms), kLong, {"log.roll.hours"});
+  add("log.cleanup.policy", absl::StrJoin(c.log_cleanup_policy, ","), kList);
+  add("log.flush.interval.messages", absl::StrCat(c.log_flush_interval_messages), kLong);
+  if (c.log_flush_interval_ms.has_value()) {
+    add("log.flush.interval.ms", absl::StrCat(*c.log_flush_interval_ms), kLong);
+  }
+  add("log.index.interval.bytes", absl::StrCat(c.log_index_interval_bytes), kInt);
+  add("log.index.size.max.bytes", absl::StrCat(c.log_index_size_max_bytes), kInt);
+  add("message.max.bytes", absl::StrCat(c.message_max_bytes), kInt);
+  add("replica.lag.time.max.ms", absl::StrCat(c.replica_lag_time_max_ms), kLong);
+  add("replica.fetch.max.bytes", absl::StrCat(c.replica_fetch_max_bytes), kInt);
+  add("num.network.threads", absl::StrCat(c.num_network_threads), kInt);
+  add("num.io.threads", absl::StrCat(c.num_io_threads), kInt);
+  add("socket.request.max.bytes", absl::StrCat(c.socket_request_max_bytes), kInt);
+  add("offsets.topic.replication.factor", absl::StrCat(c.offsets_topic_replication_factor), kShort);
+  add("offsets.topic.num.partitions", absl::StrCat(c.offsets_topic_num_partitions), kInt);
+  add("transaction.state.log.replication.factor",
+      absl::StrCat(c.transaction_state_log_replication_factor), kShort);
+  add("transaction.state.log.min.isr", absl::StrCat(c.transaction_state_log_min_isr), kInt);
+  return out;
+}
+
+// Topic config defaults from the broker's settings, as Kafka derives them (LogConfig's
+// synonyms: retention.ms from log.retention.ms, max.message.bytes from message.max.bytes).
+std::map<std::string, std::string> TopicConfigDefaults(const config::ServerConfig& c) {
+  return {
+      {"cleanup.policy", absl::StrJoin(c.log_cleanup_policy, ",")},
+      {"flush.messages", absl::StrCat(c.log_flush_interval_messages)},
+      {"flush.ms", absl::StrCat(c.log_flush_interval_ms.value_or(INT64_MAX))},
+      {"index.interval.bytes", absl::StrCat(c.log_index_interval_bytes)},
+      {"max.message.bytes", absl::StrCat(c.message_max_bytes)},
+      {"min.insync.replicas", absl::StrCat(c.min_insync_replicas)},
+      {"retention.bytes", absl::StrCat(c.log_retention_bytes)},
+      {"retention.ms", absl::StrCat(c.log_retention_ms)},
+      {"segment.bytes", absl::StrCat(c.log_segment_bytes)},
+      {"segment.index.bytes", absl::StrCat(c.log_index_size_max_bytes)},
+      {"segment.ms", absl::StrCat(c.log_roll_ms)},
+      {"unclean.leader.election.enable", c.unclean_leader_election_enable ? "true" : "false"},
+  };
+}
+
 }  // namespace
 
 BrokerRole::BrokerRole(const config::ServerConfig& config, prometheus::Registry& registry)
@@ -54,9 +135,16 @@ uint16_t BrokerRole::port(const std::string& listener_name) const {
 
 absl::Status BrokerRole::Start() {
   if (config_.log_dirs.empty()) return absl::InvalidArgumentError("a broker needs log.dirs");
-  broker::kafka::ServerOptions server_options{.max_request_bytes = config_.socket_request_max_bytes,
-                                              .network_threads = config_.num_network_threads,
-                                              .handler_threads = config_.num_io_threads};
+  if (config_.controller_quorum_voters.empty()) {
+    return absl::InvalidArgumentError(
+        "a broker needs controller.quorum.voters to find the controllers");
+  }
+  broker::kafka::ServerOptions server_options{
+      .max_request_bytes = config_.socket_request_max_bytes,
+      .connections_max_idle = absl::Milliseconds(config_.connections_max_idle_ms),
+      .network_threads = config_.num_network_threads,
+      .handler_threads = config_.num_io_threads,
+      .max_queued_requests_per_connection = config_.queued_max_requests};
   for (const config::Listener& l : config_.listeners) {
     if (IsControllerListener(config_, l.name)) continue;
     server_options.listeners.push_back({l.name, l.address.host, l.address.port});
@@ -126,7 +214,9 @@ absl::Status BrokerRole::Start() {
                        .default_replication_factor = config_.default_replication_factor,
                        .min_insync_replicas = config_.min_insync_replicas,
                        .auto_create_topics_enable = config_.auto_create_topics_enable,
-                       .message_max_bytes = config_.message_max_bytes};
+                       .message_max_bytes = config_.message_max_bytes,
+                       .static_configs = StaticConfigs(config_),
+                       .topic_config_defaults = TopicConfigDefaults(config_)};
   context_.image = [this] { return lifecycle_->image(); };
   context_.caught_up = [this] { return Ready(); };
   context_.partitions = partitions_.get();

@@ -39,6 +39,11 @@ class ControllerRole {
   absl::Status Start();
   void Stop();
 
+  // The active controller's node id as this controller knows it; -1 if unknown.
+  int32_t ActiveControllerId() const {
+    return controller_ != nullptr ? controller_->ActiveControllerId().value() : -1;
+  }
+
  private:
   void PeriodicLoop();
 

@@ -128,6 +128,18 @@ int Run(const config::ServerConfig& server, const sigset_t& stop_signals) {
     }
   }
 
+  // /readyz: the broker serves once registered, unfenced and caught up with the metadata
+  // log; a controller once it knows the active controller.
+  admin.SetReadinessCheck(
+      [broker = broker.get(), controller = controller.get()]() -> std::optional<std::string> {
+        if (broker != nullptr && !broker->Ready()) {
+          return "broker not yet registered, unfenced and caught up";
+        }
+        if (controller != nullptr && controller->ActiveControllerId() < 0) {
+          return "no active controller known";
+        }
+        return std::nullopt;
+      });
   // Some libraries reset the calling thread's signal mask while starting (seen with the
   // controller role's dependencies): block the stop signals again before waiting for them.
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
@@ -136,6 +148,7 @@ int Run(const config::ServerConfig& server, const sigset_t& stop_signals) {
   spdlog::info("received {}; shutting down", strsignal(signal_number));
   {
     ShutdownWatchdog watchdog;
+    admin.SetReadinessCheck([] { return std::optional<std::string>("shutting down"); });
     // The broker first: its controlled shutdown needs the controllers (this one too).
     if (broker) broker->Stop();
     if (controller) controller->Stop();

@@ -205,10 +205,16 @@ Partition::ListedOffset Partition::ListOffset(int64_t timestamp,
   const Offset hw = std::max(state_.high_watermark(), log_->LogStartOffset());
   if (timestamp == -2) {
     out.offset = log_->LogStartOffset();
-  } else if (timestamp == -1 || timestamp == -3) {
-    // TODO(#7): -3 (max timestamp, KIP-734) should name the record with the largest
-    // timestamp; the log keeps no such index yet, so it answers the latest offset.
+  } else if (timestamp == -1) {
     out.offset = hw;
+  } else if (timestamp == -3) {
+    absl::StatusOr<std::optional<std::pair<Offset, int64_t>>> max = log_->OffsetOfMaxTimestamp();
+    if (!max.ok()) {
+      out.error = FromLogStatus(max.status());
+    } else if (max->has_value() && (*max)->first < hw) {
+      out.offset = (*max)->first;
+      out.timestamp = (*max)->second;
+    }
   } else {
     absl::StatusOr<std::optional<Offset>> found = log_->OffsetForTimestamp(timestamp);
     if (!found.ok()) {
@@ -280,6 +286,20 @@ absl::Status Partition::DeleteRecordsBefore(Offset offset) {
   return log_->DeleteRecordsBefore(offset);
 }
 
+std::pair<ErrorCode, Offset> Partition::DeleteRecordsAsLeader(Offset offset) {
+  absl::MutexLock lock(&mu_);
+  if (state_.role() != Role::kLeader) return {ErrorCode::kNotLeaderOrFollower, Offset(-1)};
+  const Offset hw = std::max(state_.high_watermark(), log_->LogStartOffset());
+  if (offset.value() == -1) offset = hw;
+  if (offset.value() < 0 || offset > hw) return {ErrorCode::kOffsetOutOfRange, Offset(-1)};
+  if (offset > log_->LogStartOffset()) {
+    if (absl::Status s = log_->DeleteRecordsBefore(offset); !s.ok()) {
+      return {FromLogStatus(s), Offset(-1)};
+    }
+  }
+  return {ErrorCode::kNone, log_->LogStartOffset()};
+}
+
 std::optional<IsrProposal> Partition::MaybeProposeIsr(absl::Duration max_lag) {
   absl::MutexLock lock(&mu_);
   std::optional<std::vector<int32_t>> isr = state_.IsrToPropose(clock_.Monotonic(), max_lag);
@@ -320,6 +340,11 @@ Offset Partition::log_end_offset() const {
 Offset Partition::log_start_offset() const {
   absl::ReaderMutexLock lock(&mu_);
   return log_->LogStartOffset();
+}
+
+uint64_t Partition::size_bytes() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return log_->SizeBytes();
 }
 
 std::optional<LeaderEpoch> Partition::latest_epoch() const {

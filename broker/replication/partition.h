@@ -113,6 +113,11 @@ class Partition {
   // Where `epoch` ends in the local log (follower truncation, KIP-279); -1 if no entry.
   Offset LocalEndOffsetForEpoch(LeaderEpoch epoch) const;
 
+  // DeleteRecords on the leader: moves the log start to `offset` (-1: the high watermark).
+  // kOffsetOutOfRange past the high watermark; kNotLeaderOrFollower unless leader. Returns
+  // the error and the new log start offset (Kafka's low watermark, as seen by the leader).
+  std::pair<ErrorCode, Offset> DeleteRecordsAsLeader(Offset offset);
+
   // Follower path: append the leader's batches as they are; truncate when diverged.
   absl::Status AppendAsFollower(absl::string_view records, Offset leader_high_watermark);
   absl::Status TruncateTo(Offset offset);
@@ -130,6 +135,8 @@ class Partition {
   Offset log_end_offset() const;
   Offset log_start_offset() const;
   std::optional<LeaderEpoch> latest_epoch() const;
+  // The bytes of the log's segments (DescribeLogDirs).
+  uint64_t size_bytes() const;
 
   // Retention and flush-on-time, called periodically.
   absl::Status Maintain();

@@ -63,6 +63,8 @@ class PartitionTable {
   std::shared_ptr<Partition> Get(const TopicPartition& tp) const;
   std::vector<std::shared_ptr<Partition>> All() const;
   Purgatory& purgatory() { return purgatory_; }
+  // The log directory every hosted partition's log sits under.
+  const std::string& log_dir() const { return options_.log_dir; }
 
  private:
   struct Fetcher {

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,13 @@ namespace karst::broker::kafka {
 
 using ::karst::kafka::protocol::ErrorCode;
 
+// One static broker config as DescribeConfigs shows it.
+struct StaticConfig {
+  std::string value;
+  bool is_default = true;  // Kafka's default, not set in the config (DEFAULT_CONFIG).
+  int8_t type = 0;         // Kafka's ConfigType: 1 BOOLEAN, 2 STRING, 3 INT, 5 LONG, 7 LIST.
+};
+
 // The broker-wide defaults handlers apply (Kafka's names).
 struct BrokerSettings {
   std::string cluster_id = "karst";
@@ -34,6 +42,11 @@ struct BrokerSettings {
   bool auto_create_topics_enable = true;
   int32_t message_max_bytes = 1048588;
   absl::Duration admin_timeout = absl::Seconds(30);  // Forwarded admin requests.
+  // The static configs DescribeConfigs shows for this broker, by Kafka's key.
+  std::map<std::string, StaticConfig> static_configs;
+  // Topic config defaults derived from this broker's settings (retention.ms from
+  // log.retention.ms, ...), as Kafka derives them; keys not here use Kafka's fixed defaults.
+  std::map<std::string, std::string> topic_config_defaults;
 };
 
 struct BrokerContext {

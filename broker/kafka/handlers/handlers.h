@@ -39,6 +39,29 @@ void HandleCreatePartitions(BrokerContext& ctx, const RequestInfo& info,
                             const kp::CreatePartitionsRequest& request,
                             const Reply<kp::CreatePartitionsResponse>& reply);
 
+void HandleElectLeaders(BrokerContext& ctx, const RequestInfo& info,
+                        const kp::ElectLeadersRequest& request,
+                        const Reply<kp::ElectLeadersResponse>& reply);
+void HandleDeleteRecords(BrokerContext& ctx, const RequestInfo& info,
+                         const kp::DeleteRecordsRequest& request,
+                         const Reply<kp::DeleteRecordsResponse>& reply);
+
+void HandleDescribeConfigs(BrokerContext& ctx, const RequestInfo& info,
+                           const kp::DescribeConfigsRequest& request,
+                           const Reply<kp::DescribeConfigsResponse>& reply);
+void HandleAlterConfigs(BrokerContext& ctx, const RequestInfo& info,
+                        const kp::AlterConfigsRequest& request,
+                        const Reply<kp::AlterConfigsResponse>& reply);
+void HandleIncrementalAlterConfigs(BrokerContext& ctx, const RequestInfo& info,
+                                   const kp::IncrementalAlterConfigsRequest& request,
+                                   const Reply<kp::IncrementalAlterConfigsResponse>& reply);
+void HandleDescribeCluster(BrokerContext& ctx, const RequestInfo& info,
+                           const kp::DescribeClusterRequest& request,
+                           const Reply<kp::DescribeClusterResponse>& reply);
+void HandleDescribeLogDirs(BrokerContext& ctx, const RequestInfo& info,
+                           const kp::DescribeLogDirsRequest& request,
+                           const Reply<kp::DescribeLogDirsResponse>& reply);
+
 }  // namespace karst::broker::kafka
 
 #endif  // KARST_BROKER_KAFKA_HANDLERS_HANDLERS_H_
