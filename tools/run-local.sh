@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Sets up the machine, builds karstd and the karst CLI into bin/, and runs a local combined node
-# (broker and controller) with deploy/local/server.properties: Kafka on 127.0.0.1:9092, admin
-# HTTP on 127.0.0.1:9644 (/metrics, /healthz), data under var/local/. Ctrl-C stops it.
-# Extra arguments go to karstd (e.g. --override logger.level=debug).
+# Sets up the machine, builds karstd and the karst CLI into bin/, and runs a local cluster with
+# `bin/karst cluster up` (default: 3 combined nodes on 127.0.0.11-13, Kafka on port 9092, admin
+# HTTP with /metrics and /healthz on 9644, data under ./.karst). It prints the bootstrap servers
+# and stays in the foreground until Ctrl-C. Arguments go to `karst cluster up`, e.g.
+# `--nodes 1`, `--controllers 3 --brokers 3`, `--detach` (then `bin/karst cluster down`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/setup.sh
 bazel build //broker:karstd //client/cli:karst
-mkdir -p bin var/local/node-1
+mkdir -p bin
 install -m 755 bazel-bin/broker/main/karstd bin/karstd
-# bin/karst finds bin/karstd beside it (`bin/karst cluster up --nodes 3` for a local cluster).
+# bin/karst finds bin/karstd beside it.
 install -m 755 bazel-bin/client/cli/karst bin/karst
-exec bin/karstd --config deploy/local/server.properties "$@"
+if [[ " $* " != *" --nodes "* && " $* " != *" --brokers "* && ! -d .karst ]]; then
+  set -- --nodes 3 "$@"
+fi
+exec bin/karst cluster up "$@"
