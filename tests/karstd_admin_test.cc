@@ -535,5 +535,77 @@ TEST_F(KarstdAdmin, DescribeLogDirsSizesGrowWithProduce) {
   EXPECT_EQ(response.results[0].topics[0].partitions[0].partition_index, 1);
 }
 
+// DeleteRecords moves the leader's log start (never past the high watermark; -1 means the
+// high watermark), and ListOffsets earliest follows it.
+TEST_F(KarstdAdmin, DeleteRecordsMovesTheLogStartUpToTheHighWatermark) {
+  for (int i = 0; i < 3; ++i) {
+    rec::BatchBuilder builder({});
+    builder.Add(0, 1'700'000'000'000, "k", "v1");
+    builder.Add(1, 1'700'000'000'001, "k", "v2");
+    ASSERT_OK_AND_ASSIGN(std::string batch, builder.Build());
+    kp::ProduceRequest produce;
+    produce.acks = -1;
+    produce.timeout_ms = 5000;
+    auto& topic = produce.topic_data.emplace_back();
+    topic.name = kTopic;
+    topic.partition_data.push_back({.index = 1, .records = batch});
+    kp::ProduceResponse produced;
+    ASSERT_OK(c_->Call(produce, 7, &produced));
+    ASSERT_EQ(produced.responses.at(0).partition_responses.at(0).error_code, kNoError);
+  }
+  auto list = [&](int64_t timestamp) -> int64_t {
+    kp::ListOffsetsRequest request;
+    request.replica_id = -1;
+    auto& topic = request.topics.emplace_back();
+    topic.name = kTopic;
+    topic.partitions.push_back({.partition_index = 1, .timestamp = timestamp});
+    kp::ListOffsetsResponse response;
+    EXPECT_OK(c_->Call(request, 1, &response));
+    return response.topics.at(0).partitions.at(0).offset;
+  };
+  auto remove = [&](const std::string& name, int64_t offset) {
+    kp::DeleteRecordsRequest request;
+    request.timeout_ms = 5000;
+    auto& topic = request.topics.emplace_back();
+    topic.name = name;
+    topic.partitions.push_back({.partition_index = 1, .offset = offset});
+    kp::DeleteRecordsResponse response;
+    EXPECT_OK(c_->Call(request, 1, &response));
+    return response.topics.at(0).partitions.at(0);
+  };
+  const int64_t latest = list(-1);
+  ASSERT_GE(latest, 6);
+  auto moved = remove(kTopic, latest - 2);
+  EXPECT_EQ(moved.error_code, kNoError);
+  EXPECT_EQ(moved.low_watermark, latest - 2);
+  EXPECT_EQ(list(-2), latest - 2);
+  EXPECT_EQ(remove(kTopic, latest + 10).error_code, 1);  // OFFSET_OUT_OF_RANGE
+  EXPECT_EQ(list(-2), latest - 2);
+  auto to_high_watermark = remove(kTopic, -1);
+  EXPECT_EQ(to_high_watermark.error_code, kNoError);
+  EXPECT_EQ(to_high_watermark.low_watermark, latest);
+  EXPECT_EQ(remove("no-such-topic", 0).error_code, 3);  // UNKNOWN_TOPIC_OR_PARTITION
+}
+
+// ElectLeaders is forwarded to the controller: a partition led by its preferred replica
+// answers ELECTION_NOT_NEEDED, an unknown one UNKNOWN_TOPIC_OR_PARTITION.
+TEST_F(KarstdAdmin, ElectLeadersAnswersPerPartition) {
+  for (int16_t version : {0, 1, 2}) {
+    SCOPED_TRACE(absl::StrCat("ElectLeaders v", version));
+    kp::ElectLeadersRequest request;
+    request.topic_partitions = std::vector<kp::ElectLeadersRequest::TopicPartitions>{
+        {.topic = kTopic, .partitions = {0, 7}}};
+    kp::ElectLeadersResponse response;
+    ASSERT_OK(c_->Call(request, version, &response));
+    EXPECT_EQ(response.error_code, kNoError);
+    std::map<int32_t, int16_t> errors;
+    for (const auto& topic : response.replica_election_results) {
+      EXPECT_EQ(topic.topic, kTopic);
+      for (const auto& p : topic.partition_result) errors[p.partition_id] = p.error_code;
+    }
+    EXPECT_EQ(errors, (std::map<int32_t, int16_t>{{0, 84}, {7, 3}}));
+  }
+}
+
 }  // namespace
 }  // namespace karst::testing
