@@ -6,6 +6,8 @@
 #include <system_error>
 
 #include "absl/strings/str_cat.h"
+#include "common/clock.h"
+#include "controller/leader_rebalance.h"
 #include "spdlog/spdlog.h"
 
 namespace karst {
@@ -103,6 +105,10 @@ absl::Status ControllerRole::Start() {
 void ControllerRole::PeriodicLoop() {
   const auto period =
       std::chrono::milliseconds(std::clamp(config_.broker_session_timeout_ms / 4, 1, 1000));
+  SystemClock clock;
+  // Kafka waits one interval before the first check, so a starting cluster settles first.
+  absl::Duration next_rebalance_check =
+      clock.Monotonic() + absl::Seconds(config_.leader_imbalance_check_interval_seconds);
   std::unique_lock<std::mutex> lock(stop_mu_);
   while (!stop_cv_.wait_for(lock, period, [this] { return stopping_; })) {
     lock.unlock();
@@ -113,8 +119,26 @@ void ControllerRole::PeriodicLoop() {
         !s.ok() && !absl::IsUnavailable(s) && !absl::IsAborted(s)) {
       spdlog::warn("broker session expiry: {}", s.ToString());
     }
+    if (active && config_.auto_leader_rebalance_enable &&
+        clock.Monotonic() >= next_rebalance_check) {
+      next_rebalance_check =
+          clock.Monotonic() + absl::Seconds(config_.leader_imbalance_check_interval_seconds);
+      RebalanceLeaders();
+    }
     controller_metrics_.Update(*controller_->image(), active);
     lock.lock();
+  }
+}
+
+void ControllerRole::RebalanceLeaders() {
+  std::vector<std::pair<std::string, int32_t>> partitions = controller::PartitionsToRebalance(
+      *controller_->image(), config_.leader_imbalance_per_broker_percentage);
+  if (partitions.empty()) return;
+  spdlog::info("leader imbalance: electing preferred leaders of {} partitions", partitions.size());
+  auto elected = controller_->ElectLeaders(partitions);
+  if (!elected.ok() && !absl::IsUnavailable(elected.status()) &&
+      !absl::IsAborted(elected.status())) {
+    spdlog::warn("preferred leader election: {}", elected.status().ToString());
   }
 }
 

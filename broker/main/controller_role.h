@@ -2,8 +2,10 @@
 // RocksDB under metadata.log.dir, a Raft node over the gRPC transport on the controller
 // listener with controller.quorum.voters as the group, the QuorumController as its state
 // machine, and the Controller gRPC service on the same listener; and a thread that, while this
-// controller is active, fences brokers silent for broker.session.timeout.ms and that
-// refreshes the controller gauges (every quarter of the session timeout, at most 1 s apart).
+// controller is active, fences brokers silent for broker.session.timeout.ms, elects
+// preferred leaders every leader.imbalance.check.interval.seconds when a broker is imbalanced
+// (auto.leader.rebalance.enable), and refreshes the controller gauges (every quarter of the
+// session timeout, at most 1 s apart).
 // The Raft group's metrics (group="__cluster_metadata") and the karst_controller_* gauges go
 // to the registry given. Start/Stop from main().
 #ifndef KARST_BROKER_MAIN_CONTROLLER_ROLE_H_
@@ -46,6 +48,8 @@ class ControllerRole {
 
  private:
   void PeriodicLoop();
+  // auto.leader.rebalance.enable: preferred-leader election where a broker is imbalanced.
+  void RebalanceLeaders();
 
   const config::ServerConfig& config_;
   raft::RaftMetrics raft_metrics_;

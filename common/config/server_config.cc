@@ -159,6 +159,9 @@ void ResolveScalars(const Config& c, ServerConfig& out) {
   out.auto_create_topics_enable = c.GetBool("auto.create.topics.enable");
   out.delete_topic_enable = c.GetBool("delete.topic.enable");
   out.unclean_leader_election_enable = c.GetBool("unclean.leader.election.enable");
+  out.auto_leader_rebalance_enable = c.GetBool("auto.leader.rebalance.enable");
+  out.leader_imbalance_check_interval_seconds = c.GetInt("leader.imbalance.check.interval.seconds");
+  out.leader_imbalance_per_broker_percentage = I32(c, "leader.imbalance.per.broker.percentage");
   out.replica_lag_time_max_ms = c.GetInt("replica.lag.time.max.ms");
   out.replica_fetch_max_bytes = I32(c, "replica.fetch.max.bytes");
   out.replica_fetch_wait_max_ms = I32(c, "replica.fetch.wait.max.ms");

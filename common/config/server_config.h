@@ -52,6 +52,9 @@ struct ServerConfig {
   bool auto_create_topics_enable = true;
   bool delete_topic_enable = true;
   bool unclean_leader_election_enable = false;
+  bool auto_leader_rebalance_enable = true;
+  int64_t leader_imbalance_check_interval_seconds = 300;
+  int32_t leader_imbalance_per_broker_percentage = 10;
 
   int64_t log_retention_ms = 0;  // log.retention.ms > .minutes > .hours; -1: unlimited.
   int64_t log_retention_bytes = -1;

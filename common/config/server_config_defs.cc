@@ -68,6 +68,11 @@ std::vector<ConfigDef> MakeDefs() {
       Bool("auto.create.topics.enable", "true", "create a topic on first metadata request"),
       Bool("delete.topic.enable", "true", "allow DeleteTopics"),
       Bool("unclean.leader.election.enable", "false", "elect a leader from outside the ISR"),
+      Bool("auto.leader.rebalance.enable", "true", "move leadership back to preferred replicas"),
+      Long("leader.imbalance.check.interval.seconds", "300", 1,
+           "how often the controller checks leader imbalance"),
+      Int("leader.imbalance.per.broker.percentage", "10", 0, 100,
+          "a broker's share of preferred partitions led elsewhere that triggers a rebalance"),
       // The partition log.
       Int("log.retention.hours", "168", -1, kIntMax, "retention in hours; -1: unlimited"),
       Int("log.retention.minutes", std::nullopt, -1, kIntMax, "overrides log.retention.hours"),
