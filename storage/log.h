@@ -54,6 +54,7 @@ struct LogOptions {
   int64_t flush_ms = INT64_MAX;                           // flush.ms
   size_t max_batch_bytes = 64 * 1024 * 1024;              // larger batches are rejected
   CleanupPolicy cleanup_policy = CleanupPolicy::kDelete;  // cleanup.policy
+  bool operator==(const LogOptions&) const = default;
 };
 
 enum class AppendOrigin {
@@ -121,6 +122,11 @@ class Log {
   absl::Status Flush();
   // Flushes if flush.ms has passed since the last flush (call periodically).
   absl::Status MaybeFlushOnTime();
+
+  // A topic's configs changed: later appends, rolls, flushes and retention use `options`
+  // (index.interval.bytes applies to segments created from now on).
+  void SetOptions(const LogOptions& options) { options_ = options; }
+  const LogOptions& options() const { return options_; }
 
   // Flushes, writes the clean-shutdown marker and closes files. Further calls fail.
   absl::Status Close();

@@ -223,6 +223,22 @@ TEST_F(LogTest, RetentionByTimeUsesTheLargestTimestampAndNeverTheActiveSegment) 
   EXPECT_EQ(log->LogEndOffset(), Offset(18));
 }
 
+TEST_F(LogTest, ChangedOptionsApplyToLaterRetention) {
+  auto log = OpenLog({.segment_bytes = 600, .retention_ms = -1});
+  for (int i = 0; i < 6; ++i) AppendLeader(*log, 3, 0, 40);
+  const size_t segments = log->SegmentCount();
+  ASSERT_GT(segments, 2u);
+  ASSERT_OK_AND_ASSIGN(int none, log->ApplyRetention());
+  EXPECT_EQ(none, 0);
+  LogOptions changed = log->options();
+  changed.retention_bytes = 1;  // Keep only what must stay: the active segment.
+  log->SetOptions(changed);
+  EXPECT_EQ(log->options(), changed);
+  ASSERT_OK_AND_ASSIGN(int deleted, log->ApplyRetention());
+  EXPECT_EQ(static_cast<size_t>(deleted), segments - 1);
+  EXPECT_EQ(log->LogEndOffset(), Offset(18));
+}
+
 TEST_F(LogTest, CompactPolicySkipsRetention) {
   auto log = OpenLog({.segment_bytes = 600,
                       .retention_ms = -1,

@@ -352,6 +352,11 @@ std::optional<LeaderEpoch> Partition::latest_epoch() const {
   return log_->leader_epochs().LatestEpoch();
 }
 
+void Partition::SetLogOptions(const storage::LogOptions& options) {
+  absl::MutexLock lock(&mu_);
+  if (!(log_->options() == options)) log_->SetOptions(options);
+}
+
 absl::Status Partition::Maintain() {
   absl::MutexLock lock(&mu_);
   absl::StatusOr<int> deleted = log_->ApplyRetention(state_.high_watermark());

@@ -138,6 +138,9 @@ class Partition {
   // The bytes of the log's segments (DescribeLogDirs).
   uint64_t size_bytes() const;
 
+  // The topic's log configs changed (dynamic topic configs reach the log this way).
+  void SetLogOptions(const storage::LogOptions& options);
+
   // Retention and flush-on-time, called periodically.
   absl::Status Maintain();
   absl::Status Close();

@@ -141,8 +141,9 @@ void PartitionTable::ApplyImage(const controller::MetadataImage& image) {
   }
   std::set<TopicPartition> assigned;
   for (const auto& [topic_id, topic] : image.topics) {
-    storage::LogOptions log_options;
-    bool have_options = false;
+    // Computed for every image, so a changed topic config reaches the open logs too.
+    const storage::LogOptions log_options =
+        TopicLogOptions(image, topic.name, options_.log_defaults);
     for (const auto& [index, state] : topic.partitions) {
       if (std::find(state.replicas.begin(), state.replicas.end(), options_.self.value()) ==
           state.replicas.end()) {
@@ -156,8 +157,6 @@ void PartitionTable::ApplyImage(const controller::MetadataImage& image) {
         partition = nullptr;
       }
       if (partition == nullptr) {
-        if (!have_options) log_options = TopicLogOptions(image, topic.name, options_.log_defaults);
-        have_options = true;
         absl::StatusOr<std::shared_ptr<Partition>> opened = Open(tp, topic_id, log_options);
         if (!opened.ok()) {
           spdlog::error("partition {}: cannot open its log: {}", Name(tp),
@@ -167,6 +166,8 @@ void PartitionTable::ApplyImage(const controller::MetadataImage& image) {
         partition = *std::move(opened);
         absl::MutexLock lock(&mu_);
         partitions_[tp] = partition;
+      } else {
+        partition->SetLogOptions(log_options);
       }
       std::vector<int32_t> ineligible;
       for (int32_t replica : state.replicas) {
