@@ -7,6 +7,12 @@ prometheus::Gauge& Gauge(prometheus::Registry& r, const char* name, const char* 
   return prometheus::BuildGauge().Name(name).Help(help).Register(r).Add({});
 }
 
+prometheus::Histogram& Histogram(prometheus::Registry& r, const char* name, const char* help) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(r).Add(
+      {}, prometheus::Histogram::BucketBoundaries{0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1,
+                                                  0.5, 1, 5, 10});
+}
+
 }  // namespace
 
 MetadataCounts CountMetadata(const MetadataImage& image) {
@@ -28,8 +34,18 @@ MetadataCounts CountMetadata(const MetadataImage& image) {
   return c;
 }
 
+void ControllerMetrics::ObserveWrite(absl::Duration queued, absl::Duration processed) {
+  event_queue_seconds_.Observe(absl::ToDoubleSeconds(queued));
+  event_processing_seconds_.Observe(absl::ToDoubleSeconds(processed));
+}
+
 ControllerMetrics::ControllerMetrics(prometheus::Registry& r)
-    : active_controller_count_(Gauge(r, "karst_controller_active_controller_count",
+    : event_queue_seconds_(Histogram(r, "karst_controller_event_queue_seconds",
+                                     "Time a write request waited behind earlier writes.")),
+      event_processing_seconds_(
+          Histogram(r, "karst_controller_event_processing_seconds",
+                    "Time to generate and commit a write request's records.")),
+      active_controller_count_(Gauge(r, "karst_controller_active_controller_count",
                                      "1 on the active controller, 0 on a standby.")),
       metadata_offset_(Gauge(r, "karst_controller_metadata_offset",
                              "Offset of the last metadata record applied; -1 if none.")),

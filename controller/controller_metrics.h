@@ -12,8 +12,10 @@
 
 #include <cstdint>
 
+#include "absl/time/time.h"
 #include "controller/metadata/metadata_image.h"
 #include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 
 namespace karst::controller {
@@ -34,8 +36,13 @@ class ControllerMetrics {
  public:
   explicit ControllerMetrics(prometheus::Registry& registry);
   void Update(const MetadataImage& image, bool active);
+  // One write request: time queued behind earlier writes, then time to generate and commit
+  // (Kafka's EventQueueTimeMs and EventQueueProcessingTimeMs).
+  void ObserveWrite(absl::Duration queued, absl::Duration processed);
 
  private:
+  prometheus::Histogram& event_queue_seconds_;
+  prometheus::Histogram& event_processing_seconds_;
   prometheus::Gauge& active_controller_count_;
   prometheus::Gauge& metadata_offset_;
   prometheus::Gauge& topics_;

@@ -78,5 +78,22 @@ TEST(ControllerMetrics, PublishesTheCountsAndWhetherActive) {
   EXPECT_EQ(g["karst_controller_fenced_broker_count"], 0);
 }
 
+TEST(ControllerMetrics, ObservesWriteQueueAndProcessingTimes) {
+  prometheus::Registry registry;
+  ControllerMetrics metrics(registry);
+  metrics.ObserveWrite(absl::Milliseconds(2), absl::Milliseconds(30));
+  metrics.ObserveWrite(absl::ZeroDuration(), absl::Milliseconds(4));
+  std::map<std::string, std::pair<uint64_t, double>> histograms;
+  for (const prometheus::MetricFamily& family : registry.Collect()) {
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      histograms[family.name] = {metric.histogram.sample_count, metric.histogram.sample_sum};
+    }
+  }
+  EXPECT_EQ(histograms["karst_controller_event_queue_seconds"].first, 2u);
+  EXPECT_DOUBLE_EQ(histograms["karst_controller_event_queue_seconds"].second, 0.002);
+  EXPECT_EQ(histograms["karst_controller_event_processing_seconds"].first, 2u);
+  EXPECT_DOUBLE_EQ(histograms["karst_controller_event_processing_seconds"].second, 0.034);
+}
+
 }  // namespace
 }  // namespace karst::controller

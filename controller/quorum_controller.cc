@@ -130,7 +130,20 @@ template <typename Response>
 absl::StatusOr<Response> QuorumController::Write(
     const std::function<ControllerResult<Response>(const MetadataImage&)>& generate,
     const std::function<void(Response&, LogIndex)>& committed) {
+  const absl::Duration enqueued = SystemClock::Get().Monotonic();
   std::lock_guard<std::mutex> lock(write_mu_);
+  const absl::Duration started = SystemClock::Get().Monotonic();
+  // Kafka's EventQueueTimeMs and EventQueueProcessingTimeMs: waiting for the writes ahead,
+  // then generating and committing this one.
+  struct Observe {
+    const QuorumControllerOptions& options;
+    absl::Duration enqueued, started;
+    ~Observe() {
+      if (options.on_write) {
+        options.on_write(started - enqueued, SystemClock::Get().Monotonic() - started);
+      }
+    }
+  } observe{options_, enqueued, started};
   if (absl::Status s = CheckActive(); !s.ok()) {
     was_active_ = false;
     return s;

@@ -14,6 +14,7 @@
 #define KARST_CONTROLLER_QUORUM_CONTROLLER_H_
 
 #include <atomic>
+#include <functional>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -42,6 +43,9 @@ struct QuorumControllerOptions {
   size_t metadata_window = 10000;
   size_t max_fetch_entries = 1000;                    // Per FetchMetadata answer.
   absl::Duration max_fetch_wait = absl::Seconds(30);  // Caps a long poll's wait.
+  // Called after each write request with how long it queued behind earlier writes and how
+  // long it then took (generate, commit); may be null. Runs on the requesting thread.
+  std::function<void(absl::Duration queued, absl::Duration processed)> on_write;
 };
 
 // One committed Raft entry of metadata records, at log index `offset`.

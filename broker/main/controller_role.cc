@@ -64,7 +64,10 @@ absl::Status ControllerRole::Start() {
       .replication = {.num_partitions = config_.num_partitions,
                       .default_replication_factor = config_.default_replication_factor},
       .session_timeout = absl::Milliseconds(config_.broker_session_timeout_ms),
-      .seed = SeedFromEntropy()});
+      .seed = SeedFromEntropy(),
+      .on_write = [this](absl::Duration queued, absl::Duration processed) {
+        controller_metrics_.ObserveWrite(queued, processed);
+      }});
   service_ = std::make_unique<controller::ControllerService>(*controller_);
   raft::GrpcTransport::Options transport_options;
   transport_options.self = config_.node_id;
