@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
@@ -187,6 +188,25 @@ void ResolveScalars(const Config& c, ServerConfig& out) {
   out.logger_pattern = c.GetString("logger.pattern");
 }
 
+// Kafka's cluster ids are 22 base64url characters; any short id of that alphabet (plus '.')
+// is accepted here. It travels in gRPC metadata and meta.properties, so nothing fancier.
+absl::Status ResolveClusterId(const Config& c, ServerConfig& out) {
+  constexpr size_t kMaxLength = 64;
+  out.cluster_id = c.GetString("cluster.id");
+  out.cluster_id_origin = c.OriginOf("cluster.id").ToString();
+  out.node_id_origin = c.OriginOf("node.id").ToString();
+  const bool valid = std::all_of(out.cluster_id.begin(), out.cluster_id.end(), [](char ch) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(ch)) || ch == '-' || ch == '_' ||
+           ch == '.';
+  });
+  if (!valid || out.cluster_id.size() > kMaxLength) {
+    return KeyError(c, "cluster.id",
+                    absl::StrCat("'", out.cluster_id, "' is not a cluster id (expected 1 to ",
+                                 kMaxLength, " of A-Z a-z 0-9 . _ -)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckOrdering(const Config& c, const ServerConfig& out) {
   if (out.group_min_session_timeout_ms > out.group_max_session_timeout_ms) {
     return KeyError(c, "group.min.session.timeout.ms",
@@ -244,6 +264,7 @@ absl::StatusOr<ServerConfig> ServerConfig::Load(const Sources& sources) {
   ResolveLog(config, out);
   ResolveScalars(config, out);
   RETURN_IF_ERROR(CheckOrdering(config, out));
+  RETURN_IF_ERROR(ResolveClusterId(config, out));
   absl::StatusOr<HostPort> admin = ParseHostPort(config.GetString("admin.listener"));
   if (!admin.ok()) return KeyError(config, "admin.listener", admin.status().message());
   out.admin_listener = *std::move(admin);

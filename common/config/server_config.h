@@ -37,6 +37,12 @@ enum class Role { kBroker, kController };
 
 struct ServerConfig {
   NodeId node_id;
+  // cluster.id; empty when unset. main() replaces it with the effective id (from formatted
+  // storage, common/config/storage_meta.h) before any role starts.
+  std::string cluster_id;
+  // Where node.id and cluster.id came from ("flag --override cluster.id=b"), for messages.
+  std::string node_id_origin;
+  std::string cluster_id_origin;
   std::vector<Role> roles;
   std::vector<Listener> listeners;
   std::vector<Listener> advertised_listeners;  // `listeners` when unset.
@@ -103,8 +109,9 @@ struct ServerConfig {
   // Resolves and validates. kInvalidArgument naming the key, its source and what is allowed,
   // for everything Config::Resolve rejects and for: an unknown role, a malformed listener or
   // voter, duplicate listener names, an advertised listener with no matching listener,
-  // a controller role with no voters or not among them, and default.replication.factor or
-  // min.insync.replicas out of order.
+  // a controller role with no voters or not among them, default.replication.factor or
+  // min.insync.replicas out of order, and a cluster.id with characters other than
+  // [A-Za-z0-9._-] or longer than 64.
   static absl::StatusOr<ServerConfig> Load(const Sources& sources);
 
   // The resolved settings, one "key=value (origin)" line each, for the start-up log.

@@ -49,6 +49,8 @@ std::vector<ConfigDef> MakeDefs() {
   return {
       // Identity and roles.
       Required(Int("node.id", std::nullopt, 0, kIntMax, "this node's id, unique in the cluster")),
+      String("cluster.id", "",
+             "the cluster this node belongs to; formats empty storage on first start"),
       Required(List("process.roles", std::nullopt, "broker, controller, or both (combined)",
                     {"broker", "controller"})),
       // Listeners.

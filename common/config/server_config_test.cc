@@ -1,5 +1,6 @@
 #include "common/config/server_config.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/testing/status_matchers.h"
 #include "gtest/gtest.h"
 
@@ -156,6 +157,21 @@ TEST(ServerConfig, EnvironmentOverridesTheFile) {
   EXPECT_EQ(c.num_partitions, 12);
   EXPECT_THAT(c.effective,
               ::testing::Contains("num.partitions=12 (environment variable KARST_NUM_PARTITIONS)"));
+}
+
+TEST(ServerConfig, ClusterIdIsOptionalRemembersItsOriginAndIsValidated) {
+  ASSERT_OK_AND_ASSIGN(ServerConfig unset, LoadText(kCombined));
+  EXPECT_EQ(unset.cluster_id, "");
+  ASSERT_OK_AND_ASSIGN(ServerConfig set, LoadText(kCombined, {"cluster.id=MkU3OEVB_NTcw-NT.c"}));
+  EXPECT_EQ(set.cluster_id, "MkU3OEVB_NTcw-NT.c");
+  EXPECT_EQ(set.cluster_id_origin, "flag --override cluster.id=MkU3OEVB_NTcw-NT.c");
+  EXPECT_EQ(set.node_id_origin, "server.properties:1");
+  EXPECT_THAT(LoadText(kCombined, {"cluster.id=a b"}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("cluster.id (flag --override cluster.id=a b): 'a b' is not a "
+                                 "cluster id")));
+  EXPECT_THAT(LoadText(kCombined, {absl::StrCat("cluster.id=", std::string(65, 'x'))}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("is not a cluster id")));
 }
 
 }  // namespace

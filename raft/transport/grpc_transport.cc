@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_source_address.h"
 #include "raft/transport/peer_client.h"
 #include "raft/transport/raft_service.h"
-#include "raft/transport/source_address_mutator.h"
 
 namespace karst::raft {
 

@@ -573,7 +573,7 @@ std::string SourceSeenByPeer(GrpcTransport::Options options) {
 }
 
 // Guards the socket mutator's mirror of gRPC's private struct layout (see
-// source_address_mutator.h): if it stopped binding, the peer would see 127.0.0.1.
+// common/grpc_source_address.h): if it stopped binding, the peer would see 127.0.0.1.
 TEST(GrpcTransport, SendsFromTheConfiguredLocalAddress) {
   GrpcTransport::Options options = TestOptions(1);
   options.local_address = "127.3.5.7";

@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/grpc_source_address.h"
 #include "raft/transport/convert.h"
-#include "raft/transport/source_address_mutator.h"
 
 namespace karst::raft {
 namespace {

@@ -1,4 +1,4 @@
-#include "raft/transport/source_address_mutator.h"
+#include "common/grpc_source_address.h"
 
 #include <arpa/inet.h>
 #include <grpc/support/sync.h>
@@ -29,7 +29,7 @@ struct grpc_socket_mutator {
 void grpc_socket_mutator_init(grpc_socket_mutator* mutator,
                               const grpc_socket_mutator_vtable* vtable);
 
-namespace karst::raft {
+namespace karst {
 namespace {
 
 // grpc_mutate_socket_info and grpc_fd_usage, as of gRPC 1.51.
@@ -100,4 +100,4 @@ absl::Status SetSourceAddress(const std::string& host, grpc::ChannelArguments& a
   return absl::OkStatus();
 }
 
-}  // namespace karst::raft
+}  // namespace karst
