@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "common/cluster_id_header.h"
+
 namespace karst::controller {
 namespace {
 
@@ -9,6 +12,7 @@ namespace pb = ::karst::controller_rpc;
 
 constexpr int32_t kRequestTimedOut = 7;
 constexpr int32_t kNotController = 41;
+constexpr int32_t kInconsistentClusterId = 104;
 
 // Fills `error` and `info` from a controller call's status or Kafka error.
 template <typename Response>
@@ -27,9 +31,36 @@ void Fill(const QuorumController& controller, const absl::Status& status, const 
 
 }  // namespace
 
-grpc::Status ControllerService::RegisterBroker(grpc::ServerContext*,
+template <typename Response>
+bool ControllerService::RefuseOtherCluster(const grpc::ServerContext* context, const char* method,
+                                           Response* response) {
+  if (options_.cluster_id.empty()) return false;
+  const auto& metadata = context->client_metadata();
+  const auto it = metadata.find(kClusterIdHeader);
+  if (it == metadata.end()) return false;
+  const std::string theirs(it->second.data(), it->second.size());
+  if (theirs == options_.cluster_id) return false;
+  const std::string message =
+      absl::StrCat(method, " from ", context->peer(), " refused: it is for cluster.id '", theirs,
+                   "' but this controller is in cluster.id '", options_.cluster_id, "'");
+  // Kafka's INCONSISTENT_CLUSTER_ID, as its controllers answer a broker of another cluster.
+  Fill(controller_, absl::OkStatus(),
+       ApiError{static_cast<ErrorCode>(kInconsistentClusterId), message}, response);
+  if (options_.log) {
+    bool first;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      first = refused_clusters_.insert(theirs).second;
+    }
+    if (first) options_.log(absl::StrCat(message, " (later refusals for it are not logged)"));
+  }
+  return true;
+}
+
+grpc::Status ControllerService::RegisterBroker(grpc::ServerContext* context,
                                                const pb::RegisterBrokerRequest* request,
                                                pb::RegisterBrokerResponse* response) {
+  if (RefuseOtherCluster(context, "RegisterBroker", response)) return grpc::Status::OK;
   RegisterBrokerRequest r{
       NodeId(request->broker_id()), request->incarnation_id(), {}, request->rack()};
   for (const pb::Endpoint& e : request->endpoints()) {
@@ -41,9 +72,10 @@ grpc::Status ControllerService::RegisterBroker(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControllerService::BrokerHeartbeat(grpc::ServerContext*,
+grpc::Status ControllerService::BrokerHeartbeat(grpc::ServerContext* context,
                                                 const pb::BrokerHeartbeatRequest* request,
                                                 pb::BrokerHeartbeatResponse* response) {
+  if (RefuseOtherCluster(context, "BrokerHeartbeat", response)) return grpc::Status::OK;
   absl::StatusOr<BrokerHeartbeatResponse> result = controller_.BrokerHeartbeat(
       {NodeId(request->broker_id()), request->broker_epoch(), request->metadata_offset(),
        request->want_fence(), request->want_shutdown()});
@@ -55,9 +87,10 @@ grpc::Status ControllerService::BrokerHeartbeat(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControllerService::CreateTopic(grpc::ServerContext*,
+grpc::Status ControllerService::CreateTopic(grpc::ServerContext* context,
                                             const pb::CreateTopicRequest* request,
                                             pb::CreateTopicResponse* response) {
+  if (RefuseOtherCluster(context, "CreateTopic", response)) return grpc::Status::OK;
   CreateTopicRequest r{request->name(),
                        request->partitions(),
                        static_cast<int16_t>(request->replication_factor()),
@@ -73,25 +106,28 @@ grpc::Status ControllerService::CreateTopic(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControllerService::DeleteTopic(grpc::ServerContext*,
+grpc::Status ControllerService::DeleteTopic(grpc::ServerContext* context,
                                             const pb::DeleteTopicRequest* request,
                                             pb::ErrorResponse* response) {
+  if (RefuseOtherCluster(context, "DeleteTopic", response)) return grpc::Status::OK;
   absl::StatusOr<ApiError> result = controller_.DeleteTopic(request->name());
   Fill(controller_, result.status(), result.ok() ? *result : ApiError{}, response);
   return grpc::Status::OK;
 }
 
-grpc::Status ControllerService::CreatePartitions(grpc::ServerContext*,
+grpc::Status ControllerService::CreatePartitions(grpc::ServerContext* context,
                                                  const pb::CreatePartitionsRequest* request,
                                                  pb::ErrorResponse* response) {
+  if (RefuseOtherCluster(context, "CreatePartitions", response)) return grpc::Status::OK;
   absl::StatusOr<ApiError> result = controller_.CreatePartitions(request->name(), request->count());
   Fill(controller_, result.status(), result.ok() ? *result : ApiError{}, response);
   return grpc::Status::OK;
 }
 
-grpc::Status ControllerService::ElectLeaders(grpc::ServerContext*,
+grpc::Status ControllerService::ElectLeaders(grpc::ServerContext* context,
                                              const pb::ElectLeadersRequest* request,
                                              pb::ElectLeadersResponse* response) {
+  if (RefuseOtherCluster(context, "ElectLeaders", response)) return grpc::Status::OK;
   std::vector<std::pair<std::string, int32_t>> partitions;
   for (const auto& topic : request->topics()) {
     for (int32_t p : topic.partitions()) partitions.emplace_back(topic.topic(), p);
@@ -111,9 +147,38 @@ grpc::Status ControllerService::ElectLeaders(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControllerService::AlterPartition(grpc::ServerContext*,
+grpc::Status ControllerService::AlterPartitionReassignments(
+    grpc::ServerContext* context, const pb::AlterPartitionReassignmentsRequest* request,
+    pb::AlterPartitionReassignmentsResponse* response) {
+  if (RefuseOtherCluster(context, "AlterPartitionReassignments", response)) return grpc::Status::OK;
+  std::vector<ReassignmentRequest> requests;
+  for (const auto& p : request->partitions()) {
+    ReassignmentRequest& r = requests.emplace_back();
+    r.topic = p.topic();
+    r.partition = p.partition();
+    if (p.has_replicas()) {
+      r.replicas.emplace(p.replicas().values().begin(), p.replicas().values().end());
+    }
+  }
+  absl::StatusOr<std::vector<ReassignmentResult>> result =
+      controller_.AlterPartitionReassignments(requests);
+  Fill(controller_, result.status(), ApiError{}, response);
+  if (result.ok()) {
+    for (const ReassignmentResult& r : *result) {
+      pb::AlterPartitionReassignmentsResponse::Result* out = response->add_results();
+      out->set_topic(r.topic);
+      out->set_partition(r.partition);
+      out->mutable_error()->set_code(static_cast<int32_t>(r.error.code));
+      out->mutable_error()->set_message(r.error.message);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::AlterPartition(grpc::ServerContext* context,
                                                const pb::AlterPartitionRequest* request,
                                                pb::ErrorResponse* response) {
+  if (RefuseOtherCluster(context, "AlterPartition", response)) return grpc::Status::OK;
   AlterPartitionRequest r{
       NodeId(request->broker_id()), request->topic_id(),
       request->partition(),         LeaderEpoch(request->leader_epoch()),
@@ -123,9 +188,10 @@ grpc::Status ControllerService::AlterPartition(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControllerService::AlterTopicConfigs(grpc::ServerContext*,
+grpc::Status ControllerService::AlterTopicConfigs(grpc::ServerContext* context,
                                                   const pb::AlterTopicConfigsRequest* request,
                                                   pb::ErrorResponse* response) {
+  if (RefuseOtherCluster(context, "AlterTopicConfigs", response)) return grpc::Status::OK;
   std::vector<AlterConfigOp> ops;
   for (const pb::AlterConfigOp& op : request->ops()) {
     if (op.op() < 0 || op.op() > 3) {
@@ -140,9 +206,10 @@ grpc::Status ControllerService::AlterTopicConfigs(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status ControllerService::FetchMetadata(grpc::ServerContext*,
+grpc::Status ControllerService::FetchMetadata(grpc::ServerContext* context,
                                               const pb::FetchMetadataRequest* request,
                                               pb::FetchMetadataResponse* response) {
+  if (RefuseOtherCluster(context, "FetchMetadata", response)) return grpc::Status::OK;
   FetchMetadataResult result = controller_.FetchMetadata(
       request->offset(), absl::Milliseconds(std::max(request->max_wait_ms(), 0)));
   Fill(controller_, absl::OkStatus(), ApiError{}, response);

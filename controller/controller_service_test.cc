@@ -1,12 +1,15 @@
 // The controller service over real gRPC on loopback, three controllers on an in-process Raft
 // group: a standby answers NOT_CONTROLLER naming the active controller; the active one
-// registers brokers and creates topics, with Kafka errors in the response.
+// registers brokers and creates topics, with Kafka errors in the response; a call from another
+// cluster gets INCONSISTENT_CLUSTER_ID.
 #include "controller/controller_service.h"
 
 #include <grpcpp/grpcpp.h>
 
 #include <future>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -58,7 +61,12 @@ class ControllerServiceTest : public ::testing::Test {
       m->controller->Attach(m->node.get());
       network_.Register(NodeId(i), m->node.get());
       ASSERT_OK(m->node->Start());
-      m->service = std::make_unique<ControllerService>(*m->controller);
+      m->service = std::make_unique<ControllerService>(
+          *m->controller,
+          ControllerServiceOptions{.cluster_id = "blue", .log = [this](const std::string& line) {
+                                     std::lock_guard<std::mutex> lock(log_mu_);
+                                     log_.push_back(line);
+                                   }});
       int port = 0;
       grpc::ServerBuilder builder;
       builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -91,8 +99,15 @@ class ControllerServiceTest : public ::testing::Test {
 
   pb::Controller::Stub& stub(int i) { return *members_[static_cast<size_t>(i - 1)]->stub; }
 
+  std::vector<std::string> log() {
+    std::lock_guard<std::mutex> lock(log_mu_);
+    return log_;
+  }
+
   raft::testing::LocalNetwork network_;
   std::vector<std::unique_ptr<Member>> members_;
+  std::mutex log_mu_;
+  std::vector<std::string> log_;  // Guarded by log_mu_.
 };
 
 std::unique_ptr<grpc::ClientContext> Context() {
@@ -150,6 +165,34 @@ TEST_F(ControllerServiceTest, StandbysNameTheActiveControllerWhichServesWrites) 
   EXPECT_EQ(shrunk.error().code(), 37);  // INVALID_PARTITIONS.
   EXPECT_EQ(shrunk.error().message(),
             "Topic currently has 2 partitions, which is higher than the requested 1.");
+}
+
+TEST_F(ControllerServiceTest, RefusesCallsFromAnotherClusterWithInconsistentClusterId) {
+  const int active = Active();
+  ASSERT_NE(active, 0);
+  auto call = [&](const char* cluster_id) {
+    std::unique_ptr<grpc::ClientContext> context = Context();
+    if (cluster_id != nullptr) context->AddMetadata("karst-cluster-id", cluster_id);
+    pb::RegisterBrokerRequest request;
+    request.set_broker_id(1);
+    request.set_incarnation_id("inc-1");
+    pb::RegisterBrokerResponse response;
+    EXPECT_TRUE(stub(active).RegisterBroker(context.get(), request, &response).ok());
+    return response;
+  };
+  for (int i = 0; i < 2; ++i) {
+    const pb::RegisterBrokerResponse refused = call("green");
+    EXPECT_EQ(refused.error().code(), 104);  // INCONSISTENT_CLUSTER_ID.
+    EXPECT_THAT(refused.error().message(),
+                ::testing::AllOf(::testing::HasSubstr("cluster.id 'green'"),
+                                 ::testing::HasSubstr("cluster.id 'blue'")));
+  }
+  // Logged once, however often the other cluster calls.
+  ASSERT_EQ(log().size(), 1u);
+  EXPECT_THAT(log()[0], ::testing::HasSubstr("RegisterBroker from "));
+  // The same cluster, and a caller that names none (a tool), are served.
+  EXPECT_EQ(call("blue").error().code(), 0);
+  EXPECT_EQ(call(nullptr).error().code(), 0);
 }
 
 TEST_F(ControllerServiceTest, EveryControllerServesTheMetadataLog) {

@@ -203,6 +203,13 @@ absl::StatusOr<std::vector<ReplicationControl::ElectionResult>> QuorumController
   });
 }
 
+absl::StatusOr<std::vector<ReassignmentResult>> QuorumController::AlterPartitionReassignments(
+    const std::vector<ReassignmentRequest>& requests) {
+  return Write<std::vector<ReassignmentResult>>([&](const MetadataImage& image) {
+    return replication_.GenerateAlterPartitionReassignments(image, requests);
+  });
+}
+
 absl::StatusOr<ApiError> QuorumController::AlterTopicConfigs(
     const std::string& topic, const std::vector<AlterConfigOp>& ops) {
   return Write<ApiError>([&](const MetadataImage& image) {

@@ -14,9 +14,9 @@
 #define KARST_CONTROLLER_QUORUM_CONTROLLER_H_
 
 #include <atomic>
-#include <functional>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -90,6 +90,9 @@ class QuorumController final : public raft::StateMachine {
   // Preferred-leader election for `partitions` (empty: all), one result per partition.
   absl::StatusOr<std::vector<ReplicationControl::ElectionResult>> ElectLeaders(
       const std::vector<std::pair<std::string, int32_t>>& partitions);
+  // Partition reassignment (KIP-455), one result per request entry.
+  absl::StatusOr<std::vector<ReassignmentResult>> AlterPartitionReassignments(
+      const std::vector<ReassignmentRequest>& requests);
   // The broker's epoch in the response is the offset its registration committed at.
   absl::StatusOr<RegisterBrokerResponse> RegisterBroker(const RegisterBrokerRequest& request);
   absl::StatusOr<BrokerHeartbeatResponse> BrokerHeartbeat(const BrokerHeartbeatRequest& request);

@@ -262,6 +262,13 @@ ControllerResult<ApiError> ReplicationControl::GenerateAlterPartition(
       return result;
     }
   }
+  PartitionState next = p;
+  next.isr = request.new_isr;
+  if (MaybeCompleteReassignment(image, next)) {
+    // KIP-455: the last adding replica caught up, so the reassignment completes now.
+    result.records.push_back(ChangeRecord(request.topic_id, request.partition, p, next));
+    return result;
+  }
   proto::PartitionChangeRecord* change = result.records.emplace_back().mutable_partition_change();
   change->set_topic_id(request.topic_id);
   change->set_partition_id(request.partition);

@@ -7,6 +7,7 @@
 #define KARST_CONTROLLER_REPLICATION_CONTROL_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,12 @@ enum class ErrorCode : int16_t {
   kTopicAlreadyExists = 36,
   kInvalidPartitions = 37,
   kInvalidReplicationFactor = 38,
+  kInvalidReplicaAssignment = 39,
   kInvalidConfig = 40,
   kInvalidRequest = 42,
   kPreferredLeaderNotAvailable = 80,
   kElectionNotNeeded = 84,
+  kNoReassignmentInProgress = 85,
   kStaleBrokerEpoch = 77,
   kFencedLeaderEpoch = 74,
   kInvalidUpdateVersion = 95,
@@ -67,6 +70,19 @@ struct AlterPartitionRequest {
   std::vector<int32_t> new_isr;
 };
 
+// One partition of AlterPartitionReassignments (KIP-455).
+struct ReassignmentRequest {
+  std::string topic;
+  int32_t partition = 0;
+  std::optional<std::vector<int32_t>> replicas;  // The target; nullopt cancels.
+};
+
+struct ReassignmentResult {
+  std::string topic;
+  int32_t partition = 0;
+  ApiError error;
+};
+
 struct ReplicationOptions {
   int32_t num_partitions = 1;
   int16_t default_replication_factor = 1;
@@ -84,6 +100,8 @@ class ReplicationControl {
                                                  const std::string& name) const;
   ControllerResult<ApiError> GenerateCreatePartitions(const MetadataImage& image,
                                                       const std::string& name, int32_t count) const;
+  // An accepted ISR change that puts every adding replica of a reassignment in the ISR also
+  // completes the reassignment, in the same record.
   ControllerResult<ApiError> GenerateAlterPartition(const MetadataImage& image,
                                                     const AlterPartitionRequest& request) const;
   // Every partition change that fencing `broker` requires: it leaves the ISR (unless it is
@@ -112,6 +130,20 @@ class ReplicationControl {
       const MetadataImage& image,
       const std::vector<std::pair<std::string, int32_t>>& partitions) const;
 
+  // Partition reassignment (KIP-455; replication_control_reassignment.cc). A target T starts
+  // moving the partition from its original replicas O (its replicas less any adding ones):
+  // replicas = T then O - T, adding = T - O, removing = O - T. The reassignment completes
+  // (replicas = T, ISR = ISR n T, adding and removing cleared, a leader outside T replaced by
+  // the first of T in the ISR and unfenced) once every adding replica is in the ISR: at once
+  // when there is none, else from GenerateAlterPartition. A cancel (nullopt) reverts to O.
+  // Per partition: UNKNOWN_TOPIC_OR_PARTITION; INVALID_REPLICA_ASSIGNMENT for an empty
+  // target, a duplicate or unregistered broker, or a change that would leave no in-sync
+  // replica; NO_REASSIGNMENT_IN_PROGRESS for a cancel with none. A target equal to the
+  // replicas with nothing in progress changes nothing. Later entries for the same partition
+  // see the earlier ones.
+  ControllerResult<std::vector<ReassignmentResult>> GenerateAlterPartitionReassignments(
+      const MetadataImage& image, const std::vector<ReassignmentRequest>& requests) const;
+
   // Kafka's topic name rules; ok or INVALID_TOPIC_EXCEPTION with Kafka's message.
   static ApiError ValidateTopicName(const std::string& name);
 
@@ -119,6 +151,14 @@ class ReplicationControl {
   std::vector<std::vector<int32_t>> Place(const MetadataImage& image, const std::string& name,
                                           int32_t first_partition, int32_t partitions,
                                           int16_t replication_factor) const;
+
+  // Completes the reassignment in progress in `next` if every adding replica is in its ISR
+  // and some replica of the target is; false (and `next` unchanged) otherwise.
+  static bool MaybeCompleteReassignment(const MetadataImage& image, PartitionState& next);
+  // The PartitionChangeRecord taking a partition from `from` to `to` (fields that differ).
+  static metadata::proto::MetadataRecord ChangeRecord(const std::string& topic_id,
+                                                      int32_t partition, const PartitionState& from,
+                                                      const PartitionState& to);
 
   ReplicationOptions options_;
 };
