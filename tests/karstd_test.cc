@@ -1,15 +1,19 @@
 // karstd as a user meets it: a real process with a generated config. It serves Prometheus
 // metrics with the build-info gauge, stops on SIGTERM with exit 0 inside its 5 s deadline,
-// and refuses bad configuration with exit 2 and a message naming the key and its source.
+// and refuses bad configuration with exit 2 and a message naming the key and its source. Its
+// data dirs belong to one cluster: storage of another cluster.id stops it with exit 2, and a
+// broker of another cluster never registers with the controllers.
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/testing/status_matchers.h"
 #include "gtest/gtest.h"
 #include "tests/harness/address_block.h"
+#include "tests/harness/cluster.h"
 #include "tests/harness/node.h"
 #include "tests/harness/wait.h"
 
@@ -142,6 +146,113 @@ TEST(Karstd, BrokerWithoutControllerVotersExitsOne) {
   EXPECT_EQ(status.exit_code, 1);
   EXPECT_THAT(ReadFile(node.log_path()),
               HasSubstr("a broker needs controller.quorum.voters to find the controllers"));
+}
+
+TEST(Karstd, StorageOfAnotherClusterExitsTwoNamingBothIds) {
+  NodeOptions options = Options("other-cluster");
+  options.cluster_id = "cluster-a";
+  {
+    Node first(options);
+    ASSERT_OK(first.Start());
+    ASSERT_OK(first.WaitHealthy(absl::Seconds(20)));
+    ASSERT_OK_AND_ASSIGN(ExitStatus status, first.Terminate(absl::Seconds(5)));
+    EXPECT_TRUE(status.Success()) << status.ToString();
+  }
+  const std::filesystem::path meta = options.dir / "data" / "meta.properties";
+  EXPECT_THAT(ReadFile(meta), HasSubstr("version=1\ncluster.id=cluster-a\nnode.id=1\n"));
+
+  options.overrides = {"cluster.id=cluster-b"};
+  Node second(options);
+  ASSERT_OK(second.Start());
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, WaitForExit(second));
+  EXPECT_EQ(status.exit_code, 2);
+  EXPECT_THAT(ReadFile(second.log_path()),
+              HasSubstr(absl::StrCat("karstd: configuration error: ", meta.string(),
+                                     ": cluster.id 'cluster-a' does not match cluster.id "
+                                     "'cluster-b' (flag --override cluster.id=cluster-b)")));
+}
+
+TEST(Karstd, UnformattedStorageWithoutAClusterIdExitsTwo) {
+  NodeOptions options = Options("no-cluster-id");
+  options.properties["cluster.id"] = "";
+  Node node(options);
+  ASSERT_OK(node.Start());
+  ASSERT_OK_AND_ASSIGN(ExitStatus status, WaitForExit(node));
+  EXPECT_EQ(status.exit_code, 2);
+  EXPECT_THAT(ReadFile(node.log_path()),
+              HasSubstr(absl::StrCat("log dir ", (options.dir / "data").string(),
+                                     " is not formatted: set cluster.id (e.g. KARST_CLUSTER_ID=")));
+  EXPECT_FALSE(std::filesystem::exists(options.dir / "data" / "meta.properties"));
+}
+
+int Count(const std::string& text, const std::string& needle) {
+  int n = 0;
+  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+TEST(Karstd, BrokerOfAnotherClusterIsRefusedAndNeverRegisters) {
+  ClusterOptions options;
+  options.karstd_path = std::getenv("KARSTD");
+  options.num_nodes = 2;
+  options.logger_level = "info";
+  // Frequent heartbeats, so the test sees many refusals logged once.
+  options.properties["broker.heartbeat.interval.ms"] = "100";
+  options.customize_node = [](int index, const AddressBlock&, NodeOptions& node) {
+    if (index == 1) {
+      node.process_roles = "broker";
+      node.cluster_id = "another-cluster";
+    }
+  };
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster, Cluster::Create(options));
+  Node& controller = cluster->node(0);
+  Node& stranger = cluster->node(1);
+  // Not StartAll: the stranger never gets ready.
+  ASSERT_OK(controller.Start());
+  ASSERT_OK(stranger.Start());
+  ASSERT_OK(cluster->WaitAllHealthy(absl::Seconds(30)));
+  // The controller's own broker registers: the cluster works.
+  ASSERT_OK(WaitForOk(
+      [&]() -> absl::Status {
+        absl::StatusOr<HttpResponse> ready = controller.AdminGet("/readyz");
+        if (!ready.ok()) return ready.status();
+        if (ready->status_code != 200) return absl::UnavailableError(ready->body);
+        return absl::OkStatus();
+      },
+      absl::Seconds(30), "node 1 /readyz"));
+  ASSERT_OK(WaitFor(
+      [&] {
+        return ReadFile(stranger.log_path()).find("INCONSISTENT_CLUSTER_ID") != std::string::npos;
+      },
+      absl::Seconds(30), "the broker of another cluster to log its refusal"));
+  const std::string refusal = absl::StrCat(
+      "cluster.id 'another-cluster' but this controller is in "
+      "cluster.id '",
+      cluster->cluster_id(), "'");
+  EXPECT_THAT(ReadFile(stranger.log_path()), HasSubstr(refusal));
+  ASSERT_OK(
+      WaitFor([&] { return ReadFile(controller.log_path()).find(refusal) != std::string::npos; },
+              absl::Seconds(10), "the controller to log the refusal"));
+  // The controller counts one active broker, its own; the stranger is neither registered nor
+  // ready.
+  std::string metrics;
+  ASSERT_OK(WaitFor(
+      [&] {
+        absl::StatusOr<HttpResponse> r = controller.AdminGet("/metrics");
+        metrics = r.ok() ? r->body : "";
+        return absl::StrContains(metrics, "karst_controller_active_broker_count 1\n");
+      },
+      absl::Seconds(10), "the controller's gauges to count its own broker"));
+  EXPECT_THAT(metrics, HasSubstr("karst_controller_fenced_broker_count 0\n"));
+  ASSERT_OK_AND_ASSIGN(HttpResponse stranger_ready, stranger.AdminGet("/readyz"));
+  EXPECT_NE(stranger_ready.status_code, 200);
+  // Dozens of refused heartbeats and fetches by now; each side logged the first only.
+  EXPECT_EQ(Count(ReadFile(stranger.log_path()), "INCONSISTENT_CLUSTER_ID"), 1);
+  EXPECT_THAT(ReadFile(stranger.log_path()),
+              ::testing::Not(HasSubstr("registered with broker epoch")));
+  ASSERT_OK(cluster->TerminateAll());
 }
 
 }  // namespace

@@ -73,6 +73,10 @@ KafkaDispatcher::KafkaDispatcher(BrokerContext& context) : context_(context) {
                                                                           HandleDescribeCluster),
            Serve<kp::DescribeLogDirsRequest, kp::DescribeLogDirsResponse>(0, 4,
                                                                           HandleDescribeLogDirs),
+           Serve<kp::AlterPartitionReassignmentsRequest, kp::AlterPartitionReassignmentsResponse>(
+               0, 0, HandleAlterPartitionReassignments),
+           Serve<kp::ListPartitionReassignmentsRequest, kp::ListPartitionReassignmentsResponse>(
+               0, 0, HandleListPartitionReassignments),
        }) {
     apis_.emplace(h.key, std::move(h));
   }

@@ -1,5 +1,7 @@
 #include "broker/main/broker_role.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -17,6 +19,20 @@ constexpr absl::Duration kControlledShutdownBudget = absl::Seconds(2);
 bool IsControllerListener(const config::ServerConfig& config, const std::string& name) {
   return std::find(config.controller_listener_names.begin(), config.controller_listener_names.end(),
                    name) != config.controller_listener_names.end();
+}
+
+// The address this node's outgoing connections come from: the inter-broker listener's host
+// when it is a specific IPv4 address (each test node has its own 127.x address, and links are
+// cut by address), else whatever the kernel picks.
+std::string SourceAddress(const config::ServerConfig& c) {
+  for (const config::Listener& l : c.listeners) {
+    if (l.name != c.inter_broker_listener_name) continue;
+    in_addr parsed;
+    if (l.address.host != "0.0.0.0" && inet_pton(AF_INET, l.address.host.c_str(), &parsed) == 1) {
+      return l.address.host;
+    }
+  }
+  return "";
 }
 
 storage::LogOptions LogDefaults(const config::ServerConfig& c) {
@@ -162,7 +178,8 @@ absl::Status BrokerRole::Start() {
                          .security_protocol = "PLAINTEXT"});
   }
 
-  broker::ControllerClientOptions client_options{.clock = &clock_};
+  broker::ControllerClientOptions client_options{
+      .cluster_id = config_.cluster_id, .clock = &clock_, .local_address = SourceAddress(config_)};
   for (const config::Voter& v : config_.controller_quorum_voters) {
     client_options.voters.push_back({v.id, v.address.host, v.address.port});
   }
@@ -194,6 +211,7 @@ absl::Status BrokerRole::Start() {
         }
         return absl::OkStatus();
       }};
+  table_options.fetcher.local_address = SourceAddress(config_);
   table_options.fetcher.max_wait_ms = config_.replica_fetch_wait_max_ms;
   table_options.fetcher.partition_max_bytes = config_.replica_fetch_max_bytes;
   partitions_ = std::make_unique<broker::replication::PartitionTable>(std::move(table_options));
@@ -210,13 +228,17 @@ absl::Status BrokerRole::Start() {
   });
 
   context_.self = config_.node_id;
-  context_.settings = {.num_partitions = config_.num_partitions,
+  context_.settings = {.cluster_id = config_.cluster_id,
+                       .num_partitions = config_.num_partitions,
                        .default_replication_factor = config_.default_replication_factor,
                        .min_insync_replicas = config_.min_insync_replicas,
                        .auto_create_topics_enable = config_.auto_create_topics_enable,
                        .message_max_bytes = config_.message_max_bytes,
                        .static_configs = StaticConfigs(config_),
                        .topic_config_defaults = TopicConfigDefaults(config_)};
+  for (const controller::Endpoint& e : endpoints) {
+    context_.settings.advertised[e.name] = {e.host, e.port};
+  }
   context_.image = [this] { return lifecycle_->image(); };
   context_.caught_up = [this] { return Ready(); };
   context_.partitions = partitions_.get();

@@ -13,10 +13,6 @@
 namespace karst {
 namespace {
 
-// The cluster id both ends of the Raft transport check. TODO(#6): take it from formatted
-// storage (kafka-storage format style) rather than a constant.
-constexpr char kClusterId[] = "karst";
-
 bool IsIpv4(const std::string& host) {
   int dots = 0;
   for (char c : host) {
@@ -68,10 +64,16 @@ absl::Status ControllerRole::Start() {
       .on_write = [this](absl::Duration queued, absl::Duration processed) {
         controller_metrics_.ObserveWrite(queued, processed);
       }});
-  service_ = std::make_unique<controller::ControllerService>(*controller_);
+  // The cluster id main() took from formatted storage: the Raft transport and the Controller
+  // service both refuse other clusters' calls with it.
+  service_ = std::make_unique<controller::ControllerService>(
+      *controller_, controller::ControllerServiceOptions{.cluster_id = config_.cluster_id,
+                                                         .log = [](const std::string& line) {
+                                                           spdlog::warn("controller: {}", line);
+                                                         }});
   raft::GrpcTransport::Options transport_options;
   transport_options.self = config_.node_id;
-  transport_options.cluster_id = kClusterId;
+  transport_options.cluster_id = config_.cluster_id;
   transport_options.listen_address =
       absl::StrCat(listener->address.host.empty() ? "0.0.0.0" : listener->address.host, ":",
                    listener->address.port);

@@ -2,8 +2,12 @@
 // --override flags), sets up logging, serves the admin HTTP port (/metrics, /healthz) and runs
 // the roles named in process.roles until SIGTERM or SIGINT, then shuts down within 5 seconds.
 //
-// Exit codes: 0 clean shutdown; 1 a start-up failure (e.g. a port in use) or a shutdown that
-// overran its deadline; 2 bad configuration or command line.
+// Before any role starts, every data dir is checked against (or formatted with) cluster.id and
+// node.id: see common/config/storage_meta.h.
+//
+// Exit codes: 0 clean shutdown; 1 a start-up failure (e.g. a port in use, an unwritable data
+// dir) or a shutdown that overran its deadline; 2 bad configuration or command line, or data
+// dirs of another cluster or node.
 #include <signal.h>
 #include <unistd.h>
 
@@ -22,6 +26,7 @@
 #include "common/config/command_line.h"
 #include "common/config/properties.h"
 #include "common/config/server_config.h"
+#include "common/config/storage_meta.h"
 #include "common/logging.h"
 #include "common/process_metrics.h"
 #include "common/version.h"
@@ -91,8 +96,8 @@ class ShutdownWatchdog {
 };
 
 int Run(const config::ServerConfig& server, const sigset_t& stop_signals) {
-  spdlog::info("karstd {} starting: node.id={} process.roles={}", kVersion, server.node_id.value(),
-               RoleNames(server));
+  spdlog::info("karstd {} starting: node.id={} process.roles={} cluster.id={}", kVersion,
+               server.node_id.value(), RoleNames(server), server.cluster_id);
   for (const std::string& line : server.effective) spdlog::info("config: {}", line);
 
   auto registry = std::make_shared<prometheus::Registry>();
@@ -190,5 +195,26 @@ int main(int argc, char** argv) {
       !status.ok()) {
     return ConfigError(status);
   }
+  // Like `kafka-storage format`, but at start-up: before any role touches a data dir.
+  absl::StatusOr<config::StorageFormat> storage =
+      config::FormatStorage({.node_id = server->node_id,
+                             .node_id_origin = server->node_id_origin,
+                             .cluster_id = server->cluster_id,
+                             .cluster_id_origin = server->cluster_id_origin,
+                             .log_dirs = server->log_dirs,
+                             .metadata_log_dir = server->metadata_log_dir});
+  if (!storage.ok()) {
+    if (absl::IsInvalidArgument(storage.status()) || absl::IsFailedPrecondition(storage.status())) {
+      return ConfigError(storage.status());
+    }
+    std::fprintf(stderr, "karstd: cannot start: %s\n",
+                 std::string(storage.status().message()).c_str());
+    return 1;
+  }
+  for (const std::string& dir : storage->formatted) {
+    spdlog::info("formatted {} for cluster.id {} (wrote {})", dir, storage->cluster_id,
+                 config::kMetaPropertiesFile);
+  }
+  server->cluster_id = storage->cluster_id;
   return Run(*server, stop_signals);
 }

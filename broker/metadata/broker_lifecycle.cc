@@ -16,6 +16,8 @@ namespace pb = ::karst::controller_rpc;
 // registration (controller/cluster_control.cc): register again.
 constexpr int32_t kStaleBrokerEpoch = 77;
 constexpr int32_t kBrokerIdNotRegistered = 102;
+// The controller belongs to another cluster (controller/controller_service.h).
+constexpr int32_t kInconsistentClusterId = 104;
 
 std::string NewIncarnationId(uint64_t seed) {
   SeededRandom random(seed != 0 ? seed : SeedFromEntropy());
@@ -135,7 +137,12 @@ void BrokerLifecycle::Register() {
   }
   absl::StatusOr<pb::RegisterBrokerResponse> response =
       client_.RegisterBroker(request, options_.request_timeout, &canceller_);
+  if (response.ok() && RefusedByCluster(response->error().code(), response->error().message())) {
+    Wait(options_.heartbeat_interval, /*wake_on_heartbeat=*/false);
+    return;
+  }
   if (response.ok() && response->error().code() == 0) {
+    AcceptedByCluster();
     {
       std::lock_guard<std::mutex> lock(mu_);
       broker_epoch_ = response->broker_epoch();
@@ -165,6 +172,10 @@ void BrokerLifecycle::Heartbeat() {
   absl::StatusOr<pb::BrokerHeartbeatResponse> response =
       client_.BrokerHeartbeat(request, options_.request_timeout, &canceller_);
   if (absl::IsCancelled(response.status())) return;
+  if (response.ok() && RefusedByCluster(response->error().code(), response->error().message())) {
+    Wait(options_.heartbeat_interval, /*wake_on_heartbeat=*/true);
+    return;
+  }
   if (response.ok()) {
     const int32_t code = response->error().code();
     std::lock_guard<std::mutex> lock(mu_);
@@ -203,8 +214,13 @@ void BrokerLifecycle::FetchLoop() {
     absl::StatusOr<pb::FetchMetadataResponse> response = client_.FetchMetadata(
         request, options_.request_timeout + options_.fetch_max_wait, &canceller_);
     if (absl::IsCancelled(response.status())) return;
+    if (response.ok() && RefusedByCluster(response->error().code(), response->error().message())) {
+      Wait(options_.heartbeat_interval, /*wake_on_heartbeat=*/false);
+      continue;
+    }
     absl::Status folded = response.ok() ? Fold(*response) : response.status();
     if (folded.ok()) {
+      AcceptedByCluster();
       need_snapshot = false;
       continue;
     }
@@ -240,6 +256,34 @@ absl::Status BrokerLifecycle::Fold(const pb::FetchMetadataResponse& response) {
   }
   Publish(delta.Apply());
   return absl::OkStatus();
+}
+
+bool BrokerLifecycle::RefusedByCluster(int32_t code, const std::string& message) {
+  if (code != kInconsistentClusterId) return false;
+  bool first;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    first = !cluster_refused_;
+    cluster_refused_ = true;
+  }
+  // Once per run: a wrong cluster.id would otherwise log every heartbeat and fetch.
+  if (first) {
+    spdlog::error(
+        "broker {}: the controller refused this broker with INCONSISTENT_CLUSTER_ID: {}; check "
+        "cluster.id (retrying every heartbeat interval; further refusals are not logged)",
+        options_.broker_id.value(), message);
+  }
+  return true;
+}
+
+void BrokerLifecycle::AcceptedByCluster() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!cluster_refused_) return;
+    cluster_refused_ = false;
+  }
+  spdlog::info("broker {}: the controller accepts this broker's cluster.id again",
+               options_.broker_id.value());
 }
 
 void BrokerLifecycle::Publish(std::shared_ptr<const controller::MetadataImage> image) {

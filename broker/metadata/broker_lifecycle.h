@@ -7,6 +7,9 @@
 //               ^                                  |                               |
 //               +--- STALE_BROKER_EPOCH / BROKER_ID_NOT_REGISTERED in a heartbeat --+
 //   ControlledShutdown: heartbeats want_shutdown until should_shutdown (leads nothing).
+// A controller of another cluster answers INCONSISTENT_CLUSTER_ID (104): the broker stays
+// unregistered, retries every heartbeat interval and logs the refusal once (and once again
+// when a call is accepted).
 //
 // Two threads: the heartbeat thread registers and heartbeats (so a long poll never delays a
 // heartbeat); the fetch thread long-polls FetchMetadata and folds what comes back.
@@ -84,6 +87,10 @@ class BrokerLifecycle {
   // Folds a fetch response; kDataLoss-like errors mean the next fetch asks for a snapshot.
   absl::Status Fold(const controller_rpc::FetchMetadataResponse& response);
   void Publish(std::shared_ptr<const controller::MetadataImage> image);
+  // Whether `code` is INCONSISTENT_CLUSTER_ID; logs the first of a run of them.
+  bool RefusedByCluster(int32_t code, const std::string& message);
+  // A call was accepted: ends a run of refusals.
+  void AcceptedByCluster();
   // Waits `duration`, or until Stop() (or, with `wake_on_heartbeat`, a heartbeat request).
   void Wait(absl::Duration duration, bool wake_on_heartbeat);
 
@@ -103,6 +110,7 @@ class BrokerLifecycle {
   bool heartbeat_now_ = false;                              // Guarded by mu_.
   bool started_ = false;                                    // Guarded by mu_.
   bool stopping_ = false;                                   // Guarded by mu_.
+  bool cluster_refused_ = false;                            // Guarded by mu_.
   std::thread heartbeat_thread_;
   std::thread fetch_thread_;
 };

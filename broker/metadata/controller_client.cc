@@ -4,6 +4,9 @@
 #include <chrono>
 
 #include "absl/strings/str_cat.h"
+#include "common/cluster_id_header.h"
+#include "common/grpc_source_address.h"
+#include "spdlog/spdlog.h"
 
 namespace karst::broker {
 namespace {
@@ -31,8 +34,15 @@ ControllerClient::ControllerClient(ControllerClientOptions options)
     : options_(std::move(options)),
       clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Get()) {
   for (const ControllerVoter& voter : options_.voters) {
-    stubs_.push_back(pb::Controller::NewStub(grpc::CreateChannel(
-        absl::StrCat(voter.host, ":", voter.port), grpc::InsecureChannelCredentials())));
+    grpc::ChannelArguments args;
+    if (!options_.local_address.empty()) {
+      if (absl::Status s = SetSourceAddress(options_.local_address, args); !s.ok()) {
+        spdlog::warn("controller client: not binding {}: {}", options_.local_address,
+                     std::string(s.message()));
+      }
+    }
+    stubs_.push_back(pb::Controller::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat(voter.host, ":", voter.port), grpc::InsecureChannelCredentials(), args)));
   }
 }
 
@@ -109,6 +119,7 @@ absl::StatusOr<Response> ControllerClient::Call(const char* method, const Rpc<Re
     }
     const ControllerVoter& voter = options_.voters[index];
     grpc::ClientContext context;
+    if (!options_.cluster_id.empty()) context.AddMetadata(kClusterIdHeader, options_.cluster_id);
     context.set_deadline(absl::ToChronoTime(
         clock_.Now() + std::min(remaining, options_.attempt_timeout + extra_wait)));
     Response response;
@@ -228,6 +239,18 @@ absl::StatusOr<pb::ElectLeadersResponse> ControllerClient::ElectLeaders(
       "ElectLeaders",
       [&](pb::Controller::Stub& s, grpc::ClientContext* c, pb::ElectLeadersResponse* r) {
         return s.ElectLeaders(c, request, r);
+      },
+      Target::kActiveController, absl::ZeroDuration(), timeout, canceller);
+}
+
+absl::StatusOr<pb::AlterPartitionReassignmentsResponse>
+ControllerClient::AlterPartitionReassignments(const pb::AlterPartitionReassignmentsRequest& request,
+                                              absl::Duration timeout, CallCanceller* canceller) {
+  return Call<pb::AlterPartitionReassignmentsResponse>(
+      "AlterPartitionReassignments",
+      [&](pb::Controller::Stub& s, grpc::ClientContext* c,
+          pb::AlterPartitionReassignmentsResponse* r) {
+        return s.AlterPartitionReassignments(c, request, r);
       },
       Target::kActiveController, absl::ZeroDuration(), timeout, canceller);
 }

@@ -34,11 +34,17 @@ struct ControllerVoter {
 
 struct ControllerClientOptions {
   std::vector<ControllerVoter> voters;  // controller.quorum.voters. REQUIRES: not empty.
+  // Sent with every call as karst-cluster-id metadata (common/cluster_id_header.h), so a
+  // controller of another cluster refuses it with INCONSISTENT_CLUSTER_ID. Empty: not sent.
+  std::string cluster_id;
   // One attempt's deadline (FetchMetadata adds its max_wait_ms), within the call's timeout.
   absl::Duration attempt_timeout = absl::Seconds(5);
   // The wait before trying another controller.
   absl::Duration backoff = absl::Milliseconds(100);
   Clock* clock = nullptr;  // Measures call timeouts. Default: SystemClock.
+  // An IPv4 address of this node to connect from (common/grpc_source_address.h); empty: the
+  // kernel's choice. Tests cut links by address, so each node's calls must come from its own.
+  std::string local_address;
 };
 
 // Cancels the calls it is passed to (and only those), e.g. a lifecycle's own calls on Stop().
@@ -85,10 +91,13 @@ class ControllerClient {
   absl::StatusOr<controller_rpc::ErrorResponse> AlterTopicConfigs(
       const controller_rpc::AlterTopicConfigsRequest& request, absl::Duration timeout,
       CallCanceller* canceller = nullptr);
-  // Any controller serves it: the active one first, then the others (which may lag).
   absl::StatusOr<controller_rpc::ElectLeadersResponse> ElectLeaders(
       const controller_rpc::ElectLeadersRequest& request, absl::Duration timeout,
       CallCanceller* canceller = nullptr);
+  absl::StatusOr<controller_rpc::AlterPartitionReassignmentsResponse> AlterPartitionReassignments(
+      const controller_rpc::AlterPartitionReassignmentsRequest& request, absl::Duration timeout,
+      CallCanceller* canceller = nullptr);
+  // Any controller serves it: the active one first, then the others (which may lag).
   absl::StatusOr<controller_rpc::FetchMetadataResponse> FetchMetadata(
       const controller_rpc::FetchMetadataRequest& request, absl::Duration timeout,
       CallCanceller* canceller = nullptr);

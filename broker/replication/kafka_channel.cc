@@ -22,8 +22,13 @@ constexpr absl::Duration kPollSlice = absl::Milliseconds(100);
 
 }  // namespace
 
-KafkaChannel::KafkaChannel(std::string host, uint16_t port, std::string client_id, Clock& clock)
-    : host_(std::move(host)), port_(port), client_id_(std::move(client_id)), clock_(clock) {}
+KafkaChannel::KafkaChannel(std::string host, uint16_t port, std::string client_id, Clock& clock,
+                           std::string local_address)
+    : host_(std::move(host)),
+      port_(port),
+      client_id_(std::move(client_id)),
+      clock_(clock),
+      local_address_(std::move(local_address)) {}
 
 KafkaChannel::~KafkaChannel() { Close(); }
 
@@ -59,6 +64,18 @@ absl::Status KafkaChannel::Connect(absl::Duration deadline) {
     return absl::UnavailableError(absl::StrCat("resolve ", host_, ": ", gai_strerror(rc)));
   }
   fd_ = ::socket(found->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (fd_ >= 0 && !local_address_.empty() && found->ai_family == AF_INET) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, local_address_.c_str(), &local.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0) {
+      const int error = errno;
+      ::freeaddrinfo(found);
+      Close();
+      return absl::UnavailableError(absl::StrCat("bind ", local_address_, " to reach ", host_, ":",
+                                                 port_, ": ", strerror(error)));
+    }
+  }
   int rc = fd_ < 0 ? -1 : ::connect(fd_, found->ai_addr, found->ai_addrlen);
   ::freeaddrinfo(found);
   if (rc != 0 && errno != EINPROGRESS) {

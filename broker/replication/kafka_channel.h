@@ -23,8 +23,11 @@ namespace karst::broker::replication {
 
 class KafkaChannel {
  public:
-  // `clock` must outlive the channel.
-  KafkaChannel(std::string host, uint16_t port, std::string client_id, Clock& clock);
+  // `clock` must outlive the channel. A non-empty `local_address` (an IPv4 address of this
+  // node) is bound before connecting, so the connection comes from the node's own address
+  // (tests cut links by address with nftables) instead of the one the kernel picks.
+  KafkaChannel(std::string host, uint16_t port, std::string client_id, Clock& clock,
+               std::string local_address = "");
   ~KafkaChannel();
 
   // Sends `request` at `version` and decodes the response into `response`, whose views
@@ -71,6 +74,7 @@ class KafkaChannel {
   const uint16_t port_;
   const std::string client_id_;
   Clock& clock_;
+  const std::string local_address_;
   int fd_ = -1;
   int32_t next_correlation_id_ = 1;
   std::atomic<bool> shutdown_{false};

@@ -23,7 +23,8 @@ ReplicaFetcher::ReplicaFetcher(ReplicaFetcherOptions options)
     : options_(std::move(options)),
       clock_(*options_.clock),
       channel_(options_.host, options_.port,
-               "karst-replica-fetcher-" + std::to_string(options_.self.value()), clock_) {}
+               "karst-replica-fetcher-" + std::to_string(options_.self.value()), clock_,
+               options_.local_address) {}
 
 void ReplicaFetcher::Start() {
   absl::MutexLock lock(&mu_);

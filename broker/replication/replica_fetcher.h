@@ -27,7 +27,8 @@ struct ReplicaFetcherOptions {
   NodeId leader;
   std::string host;
   uint16_t port = 0;
-  int32_t max_wait_ms = 500;                  // replica.fetch.wait.max.ms
+  std::string local_address;  // This node's address to connect from; empty: the kernel's.
+  int32_t max_wait_ms = 500;  // replica.fetch.wait.max.ms
   int32_t max_bytes = 10 * 1024 * 1024;       // replica.fetch.response.max.bytes
   int32_t partition_max_bytes = 1024 * 1024;  // replica.fetch.max.bytes
   absl::Duration backoff = absl::Seconds(1);  // replica.fetch.backoff.ms

@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "client/cli/cluster_layout.h"
 #include "client/cli/local_cluster.h"
+#include "common/random.h"
 #include "common/status_macros.h"
 
 namespace karst::cli {
@@ -33,7 +34,8 @@ constexpr char kUsage[] =
 Runs a Karst cluster on this machine. Node <id> listens on its own loopback address,
 <address base><10 + id> (127.0.0.11, 127.0.0.12, ...): Kafka on port 9092, the controller
 quorum on 9093 and admin HTTP (/metrics, /healthz) on 9644. Each node keeps its
-server.properties, data/, karstd.log and pid under DIR/node-<id>/.
+server.properties, data/, karstd.log and pid under DIR/node-<id>/. The first up picks a
+random cluster.id and writes it into every node's server.properties; later ups reuse it.
 
 up      starts the nodes and waits until each is ready (/healthz answers 200 and a Kafka
         Metadata request to a broker lists it), then prints the bootstrap servers. Without
@@ -157,6 +159,10 @@ absl::StatusOr<ClusterLayout> LayoutForUp(const ClusterFlags& flags) {
     return layout;
   }
   ASSIGN_OR_RETURN(ClusterLayout layout, ClusterLayout::Load(flags.dir));
+  if (layout.cluster_id().empty()) {
+    // Written before cluster.id existed: karstd now refuses unformatted storage without one.
+    RETURN_IF_ERROR(layout.AddClusterId(NewClusterId(SeedFromEntropy())));
+  }
   if (requested.has_value() && *requested != layout.Shape()) {
     return absl::FailedPreconditionError(
         absl::StrCat(flags.dir.string(), " holds a cluster of ", layout.Shape().ToString(),

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/random.h"
 #include "common/status_macros.h"
 
 namespace karst::cli {
@@ -92,7 +93,12 @@ absl::Status ParseHostPort(absl::string_view text, std::string* host, int* port)
   return absl::OkStatus();
 }
 
-absl::StatusOr<NodeLayout> LoadNode(const fs::path& dir) {
+struct LoadedNode {
+  NodeLayout node;
+  std::string cluster_id;  // Empty if unset.
+};
+
+absl::StatusOr<LoadedNode> LoadNode(const fs::path& dir) {
   const fs::path path = dir / "server.properties";
   ASSIGN_OR_RETURN(const Properties properties, ReadProperties(path));
   auto get = [&](const std::string& key) -> absl::StatusOr<std::string> {
@@ -127,10 +133,37 @@ absl::StatusOr<NodeLayout> LoadNode(const fs::path& dir) {
     RETURN_IF_ERROR(
         Annotate(ParseHostPort(listener.substr(scheme + 3), &host, port), path.string()));
   }
-  return node;
+  const auto cluster_id = properties.find("cluster.id");
+  return LoadedNode{std::move(node),
+                    cluster_id == properties.end() ? std::string() : cluster_id->second};
 }
 
 }  // namespace
+
+std::string NewClusterId(uint64_t seed) {
+  static constexpr char kBase64Url[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  SeededRandom random(seed);
+  std::string bytes;
+  for (int i = 0; i < 2; ++i) {
+    const uint64_t word = random.Next();
+    for (int b = 0; b < 8; ++b) bytes.push_back(static_cast<char>((word >> (8 * b)) & 0xff));
+  }
+  // 128 bits in 6-bit groups: 21 whole groups and a last one of 2 bits (no padding).
+  std::string id;
+  uint32_t buffer = 0;
+  int bits = 0;
+  for (char byte : bytes) {
+    buffer = (buffer << 8) | static_cast<uint8_t>(byte);
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      id.push_back(kBase64Url[(buffer >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) id.push_back(kBase64Url[(buffer << (6 - bits)) & 0x3f]);
+  return id;
+}
 
 std::string RolesName(Roles roles) {
   switch (roles) {
@@ -177,7 +210,10 @@ absl::StatusOr<ClusterLayout> ClusterLayout::Create(const LayoutOptions& options
   for (int i = 0; i < options.shape.controllers; ++i) add(Roles::kController);
   for (int i = 0; i < options.shape.brokers; ++i) add(Roles::kBroker);
   for (int i = 0; i < options.shape.combined; ++i) add(Roles::kBrokerController);
-  return ClusterLayout(options.dir, std::move(nodes));
+  return ClusterLayout(
+      options.dir,
+      options.cluster_id.empty() ? NewClusterId(SeedFromEntropy()) : options.cluster_id,
+      std::move(nodes));
 }
 
 bool ClusterLayout::Exists(const fs::path& dir) {
@@ -193,6 +229,8 @@ bool ClusterLayout::Exists(const fs::path& dir) {
 
 absl::StatusOr<ClusterLayout> ClusterLayout::Load(const fs::path& dir) {
   std::vector<NodeLayout> nodes;
+  std::string cluster_id;
+  fs::path cluster_id_file;  // The first file with a cluster.id.
   std::error_code error;
   for (const fs::directory_entry& entry : fs::directory_iterator(dir, error)) {
     const fs::path path = entry.path();
@@ -200,8 +238,16 @@ absl::StatusOr<ClusterLayout> ClusterLayout::Load(const fs::path& dir) {
         !fs::exists(path / "server.properties", error)) {
       continue;
     }
-    ASSIGN_OR_RETURN(NodeLayout node, LoadNode(path));
-    nodes.push_back(std::move(node));
+    ASSIGN_OR_RETURN(LoadedNode loaded, LoadNode(path));
+    if (!loaded.cluster_id.empty() && cluster_id.empty()) {
+      cluster_id = loaded.cluster_id;
+      cluster_id_file = path / "server.properties";
+    } else if (!loaded.cluster_id.empty() && loaded.cluster_id != cluster_id) {
+      return absl::InvalidArgumentError(
+          absl::StrCat((path / "server.properties").string(), ": cluster.id ", loaded.cluster_id,
+                       " differs from cluster.id ", cluster_id, " in ", cluster_id_file.string()));
+    }
+    nodes.push_back(std::move(loaded.node));
   }
   if (nodes.empty()) {
     return absl::NotFoundError(
@@ -209,7 +255,19 @@ absl::StatusOr<ClusterLayout> ClusterLayout::Load(const fs::path& dir) {
   }
   std::sort(nodes.begin(), nodes.end(),
             [](const NodeLayout& a, const NodeLayout& b) { return a.node_id < b.node_id; });
-  return ClusterLayout(dir, std::move(nodes));
+  return ClusterLayout(dir, std::move(cluster_id), std::move(nodes));
+}
+
+absl::Status ClusterLayout::AddClusterId(const std::string& cluster_id) {
+  for (const NodeLayout& node : nodes_) {
+    std::ofstream out(node.ConfigPath(), std::ios::app);
+    out << "# Added by `karst cluster up`: the cluster this node belongs to.\n"
+        << "cluster.id=" << cluster_id << "\n";
+    out.close();
+    if (!out) return absl::InternalError(absl::StrCat("cannot write ", node.ConfigPath().string()));
+  }
+  cluster_id_ = cluster_id;
+  return absl::OkStatus();
 }
 
 std::map<std::string, std::string> ClusterLayout::Properties(const NodeLayout& node) const {
@@ -218,6 +276,7 @@ std::map<std::string, std::string> ClusterLayout::Properties(const NodeLayout& n
   const std::string min_isr = absl::StrCat(std::min(2, brokers));
   std::map<std::string, std::string> p = {
       {"node.id", absl::StrCat(node.node_id)},
+      {"cluster.id", cluster_id_},
       {"process.roles", RolesName(node.roles)},
       {"controller.listener.names", "CONTROLLER"},
       {"controller.quorum.voters", QuorumVoters()},

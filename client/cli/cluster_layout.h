@@ -11,6 +11,7 @@
 #ifndef KARST_CLIENT_CLI_CLUSTER_LAYOUT_H_
 #define KARST_CLIENT_CLI_CLUSTER_LAYOUT_H_
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -70,7 +71,13 @@ struct LayoutOptions {
   ClusterShape shape;
   // The first three octets of a 127.0.0.0/8 address, with or without the trailing dot.
   std::string address_base = "127.0.0.";
+  // Every node's cluster.id. Empty: NewClusterId() from the OS's entropy.
+  std::string cluster_id;
 };
+
+// A random cluster id as Kafka's `kafka-storage random-uuid` prints one: 16 random bytes in
+// unpadded base64url (22 characters). The same seed gives the same id.
+std::string NewClusterId(uint64_t seed);
 
 class ClusterLayout {
  public:
@@ -79,7 +86,8 @@ class ClusterLayout {
   // controllers with 1..32 brokers, or an address base outside 127.0.0.0/8.
   static absl::StatusOr<ClusterLayout> Create(const LayoutOptions& options);
   // Reads every <dir>/node-<id>/server.properties. Errors: kNotFound when `dir` holds no node;
-  // kInvalidArgument naming the file for a missing or malformed key.
+  // kInvalidArgument naming the file for a missing or malformed key, or a cluster.id other
+  // nodes do not share. cluster_id() is empty if no node has one (written before cluster.id).
   static absl::StatusOr<ClusterLayout> Load(const std::filesystem::path& dir);
   // Whether `dir` holds at least one node-<id>/server.properties.
   static bool Exists(const std::filesystem::path& dir);
@@ -87,6 +95,10 @@ class ClusterLayout {
   // Creates every node's directory and writes its server.properties.
   // Errors: kInternal naming the path that cannot be written.
   absl::Status Write() const;
+  // For a layout written before cluster.id: appends cluster.id=<id> to every server.properties
+  // (keeping the user's edits) and uses it from now on. REQUIRES: cluster_id() is empty.
+  // Errors: kInternal naming the file that cannot be written.
+  absl::Status AddClusterId(const std::string& cluster_id);
   // The server.properties entries of `node` (REQUIRES: one of nodes()).
   std::map<std::string, std::string> Properties(const NodeLayout& node) const;
 
@@ -99,13 +111,15 @@ class ClusterLayout {
   std::string QuorumVoters() const;
   const std::vector<NodeLayout>& nodes() const { return nodes_; }
   const std::filesystem::path& dir() const { return dir_; }
+  const std::string& cluster_id() const { return cluster_id_; }
   std::filesystem::path BootstrapPath() const { return dir_ / "bootstrap.servers"; }
 
  private:
-  ClusterLayout(std::filesystem::path dir, std::vector<NodeLayout> nodes)
-      : dir_(std::move(dir)), nodes_(std::move(nodes)) {}
+  ClusterLayout(std::filesystem::path dir, std::string cluster_id, std::vector<NodeLayout> nodes)
+      : dir_(std::move(dir)), cluster_id_(std::move(cluster_id)), nodes_(std::move(nodes)) {}
 
   std::filesystem::path dir_;
+  std::string cluster_id_;
   std::vector<NodeLayout> nodes_;  // By node id.
 };
 

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <string>
 
 #include "client/cli/node_probe.h"
 #include "common/testing/status_matchers.h"
@@ -92,6 +94,41 @@ TEST(ClusterLayout, LoadReadsBackWhatWriteWrote) {
   EXPECT_EQ(loaded.BootstrapServers(), written.BootstrapServers());
   EXPECT_EQ(loaded.QuorumVoters(), written.QuorumVoters());
   EXPECT_EQ(loaded.nodes()[2].dir, dir / "node-3");
+  // The random cluster id of the first up is written for every node and read back.
+  EXPECT_EQ(written.cluster_id().size(), 22u);
+  EXPECT_EQ(loaded.cluster_id(), written.cluster_id());
+  EXPECT_EQ(loaded.Properties(loaded.nodes()[0]).at("cluster.id"), written.cluster_id());
+}
+
+TEST(ClusterLayout, ALayoutWithoutAClusterIdGetsOneAppended) {
+  const fs::path dir = TempDir("no-cluster-id");
+  ASSERT_OK_AND_ASSIGN(ClusterLayout written,
+                       ClusterLayout::Create({.dir = dir, .shape = {.combined = 3}}));
+  ASSERT_OK(written.Write());
+  for (const NodeLayout& node : written.nodes()) {  // As written before cluster.id existed.
+    std::ifstream in(node.ConfigPath());
+    std::string text, line;
+    while (std::getline(in, line)) {
+      if (line.rfind("cluster.id=", 0) != 0) text += line + "\n";
+    }
+    in.close();
+    std::ofstream(node.ConfigPath(), std::ios::trunc) << text;
+  }
+  ASSERT_OK_AND_ASSIGN(ClusterLayout old, ClusterLayout::Load(dir));
+  EXPECT_EQ(old.cluster_id(), "");
+  ASSERT_OK(old.AddClusterId("abc"));
+  ASSERT_OK_AND_ASSIGN(ClusterLayout loaded, ClusterLayout::Load(dir));
+  EXPECT_EQ(loaded.cluster_id(), "abc");
+}
+
+TEST(NewClusterId, IsTwentyTwoBase64UrlCharactersPerSeed) {
+  const std::string id = NewClusterId(42);
+  EXPECT_EQ(id, NewClusterId(42));
+  EXPECT_NE(id, NewClusterId(43));
+  ASSERT_EQ(id.size(), 22u);
+  EXPECT_EQ(
+      id.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      std::string::npos);
 }
 
 TEST(ClusterLayout, LoadOfAnEmptyDirIsNotFound) {

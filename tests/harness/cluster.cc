@@ -41,7 +41,8 @@ std::string TestDirName() {
 }
 
 NodeOptions DefaultNodeOptions(const ClusterOptions& options, const AddressBlock& block,
-                               const std::filesystem::path& dir, int index) {
+                               const std::filesystem::path& dir, const std::string& cluster_id,
+                               int index) {
   NodeOptions node;
   node.karstd_path = options.karstd_path;
   node.node_id = options.first_node_id + index;
@@ -51,6 +52,7 @@ NodeOptions DefaultNodeOptions(const ClusterOptions& options, const AddressBlock
   node.controller_port = options.controller_port;
   node.admin_port = options.admin_port;
   node.logger_level = options.logger_level;
+  node.cluster_id = cluster_id;
   node.dir = dir / absl::StrCat("node-", node.node_id);
   node.properties = options.properties;
   return node;
@@ -76,11 +78,14 @@ absl::StatusOr<std::unique_ptr<Cluster>> Cluster::Create(ClusterOptions options)
 }
 
 Cluster::Cluster(ClusterOptions options, AddressBlock block, std::filesystem::path dir)
-    : options_(std::move(options)), block_(std::move(block)), dir_(std::move(dir)) {
+    : options_(std::move(options)),
+      block_(std::move(block)),
+      dir_(std::move(dir)),
+      cluster_id_(options_.cluster_id.empty() ? dir_.filename().string() : options_.cluster_id) {
   std::vector<NodeOptions> nodes;
   std::vector<std::string> voters;
   for (int i = 0; i < options_.num_nodes; ++i) {
-    NodeOptions node = DefaultNodeOptions(options_, block_, dir_, i);
+    NodeOptions node = DefaultNodeOptions(options_, block_, dir_, cluster_id_, i);
     if (options_.customize_node) options_.customize_node(i, block_, node);
     if (absl::StrContains(node.process_roles, "controller")) {
       voters.push_back(absl::StrCat(node.node_id, "@", node.address, ":", node.controller_port));
@@ -112,7 +117,19 @@ Cluster::~Cluster() {
 
 absl::Status Cluster::StartAll(absl::Duration healthy_timeout) {
   for (auto& node : nodes_) RETURN_IF_ERROR(node->Start());
-  return WaitAllHealthy(healthy_timeout);
+  Clock& clock = SystemClock::Get();
+  const absl::Duration deadline = clock.Monotonic() + healthy_timeout;
+  RETURN_IF_ERROR(WaitAllHealthy(healthy_timeout));
+  return WaitAllReady(deadline - clock.Monotonic());
+}
+
+absl::Status Cluster::WaitAllReady(absl::Duration timeout) {
+  Clock& clock = SystemClock::Get();
+  const absl::Duration deadline = clock.Monotonic() + timeout;
+  for (auto& node : nodes_) {
+    RETURN_IF_ERROR(node->WaitReady(deadline - clock.Monotonic()));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Cluster::WaitAllHealthy(absl::Duration timeout) {

@@ -35,6 +35,9 @@ struct ClusterOptions {
   int controller_port = 9093;
   int admin_port = 9644;
   std::string logger_level = "debug";
+  // Every node's cluster.id. Empty: the name of the cluster's own temporary directory
+  // ("karst-cluster-XXXXXX"), so each Cluster differs from every other.
+  std::string cluster_id;
   // Extra server.properties entries for every node.
   std::map<std::string, std::string> properties;
   // Called for each node after the defaults above are filled in: edit per-node properties,
@@ -59,10 +62,12 @@ class Cluster {
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;
 
-  // Starts every node, then waits until each answers /healthz. Errors: the first Start or
-  // WaitHealthy error, naming the node.
+  // Starts every node, then waits until each answers /healthz and then /readyz (brokers
+  // registered and caught up, controllers knowing the active one), so a test starts on a
+  // whole cluster. Errors: the first Start, WaitHealthy or WaitReady error, naming the node.
   absl::Status StartAll(absl::Duration healthy_timeout = absl::Seconds(30));
   absl::Status WaitAllHealthy(absl::Duration timeout);
+  absl::Status WaitAllReady(absl::Duration timeout);
   // Terminates every running node in index order, each within `timeout`, and checks that each
   // exited with code 0. Errors: kDeadlineExceeded or kInternal naming
   // each node that did not exit cleanly.
@@ -73,6 +78,8 @@ class Cluster {
   int size() const { return static_cast<int>(nodes_.size()); }
   const AddressBlock& address_block() const { return block_; }
   const std::filesystem::path& dir() const { return dir_; }
+  // The cluster.id given to the nodes (before customize_node).
+  const std::string& cluster_id() const { return cluster_id_; }
   // "a:9092,b:9092,...", for bootstrap.servers: every node with the broker role.
   std::string BootstrapServers() const;
   // controller.quorum.voters as given to the nodes: "1@a:9093,2@b:9093,...".
@@ -93,6 +100,7 @@ class Cluster {
   std::filesystem::path dir_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::string quorum_voters_;
+  std::string cluster_id_;
   bool failed_ = false;
 };
 

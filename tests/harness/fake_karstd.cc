@@ -1,7 +1,8 @@
 // A stand-in for karstd that honours the harness-facing part of its contract: it reads
 // `--config <file>` and `--override key=value`, requires node.id and process.roles, serves
-// GET /healthz ("ok") and GET /metrics on admin.listener, and exits 0 on SIGTERM. The harness's
-// own tests run against it so they do not depend on the broker being built or healthy.
+// GET /healthz ("ok"), GET /readyz ("ready") and GET /metrics on admin.listener, and exits 0 on
+// SIGTERM. The harness's own tests run against it so they do not depend on the broker being built
+// or healthy.
 #include <poll.h>
 #include <signal.h>
 #include <sys/signalfd.h>
@@ -60,6 +61,9 @@ std::string Respond(absl::string_view request) {
   absl::ConsumePrefix(&path, "GET ");
   if (path == "/healthz") {
     return "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nok";
+  }
+  if (path == "/readyz") {
+    return "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nready";
   }
   if (path == "/metrics") {
     return "HTTP/1.0 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n\r\n"

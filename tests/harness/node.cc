@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status_macros.h"
+#include "gtest/gtest.h"
 #include "tests/harness/scoped_fd.h"
 #include "tests/harness/wait.h"
 
@@ -36,6 +37,18 @@ char ProcState(pid_t pid) {
   const size_t paren = line.rfind(')');
   if (paren == std::string::npos || paren + 2 >= line.size()) return '?';
   return line[paren + 2];
+}
+
+// "karst-test-<Suite>.<Name>", shortened and reduced to cluster.id's alphabet.
+std::string TestClusterId() {
+  const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string id = info == nullptr
+                       ? "karst-test"
+                       : absl::StrCat("karst-test-", info->test_suite_name(), ".", info->name());
+  for (char& c : id) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') c = '_';
+  }
+  return id.substr(0, 64);
 }
 
 }  // namespace
@@ -78,6 +91,7 @@ absl::Status Node::WriteConfig() const {
       {"log.dirs", (options_.dir / "data").string()},
       {"admin.listener", absl::StrCat(options_.address, ":", options_.admin_port)},
       {"logger.level", options_.logger_level},
+      {"cluster.id", options_.cluster_id.empty() ? TestClusterId() : options_.cluster_id},
   };
   if (IsController()) {
     absl::StrAppend(&config["listeners"], ",CONTROLLER://", controller_address());
@@ -234,6 +248,24 @@ absl::Status Node::WaitHealthy(absl::Duration timeout) {
         absl::StrCat(name(), ": exited before healthy: ", exit_status_->ToString()));
   }
   return healthy;
+}
+
+absl::Status Node::WaitReady(absl::Duration timeout) {
+  absl::Status ready = WaitForOk(
+      [this]() -> absl::Status {
+        if (!IsRunning()) return absl::OkStatus();  // Reported below.
+        ASSIGN_OR_RETURN(const HttpResponse response, AdminGet("/readyz", kProbeTimeout));
+        if (response.status_code == 200) return absl::OkStatus();
+        return absl::UnavailableError(
+            absl::StrCat(name(), ": /readyz answered ", response.status_code, " \"",
+                         absl::StripTrailingAsciiWhitespace(response.body), "\""));
+      },
+      timeout, absl::StrCat(name(), " /readyz"));
+  if (!IsRunning()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(name(), ": exited before ready: ", exit_status_->ToString()));
+  }
+  return ready;
 }
 
 std::string Node::TailLog(int max_lines) const {

@@ -49,6 +49,10 @@ struct NodeOptions {
   int admin_port = 9644;
   // logger.level.
   std::string logger_level = "debug";
+  // cluster.id (the node formats its data dirs with it on first start). Empty: one derived
+  // from the current test's name, so every Node of a test agrees; Cluster sets its own.
+  // `properties`, `overrides` and `environment` may still set another.
+  std::string cluster_id;
   // REQUIRED: the node's own directory; holds server.properties, karstd.log and data/ (the
   // default log.dirs). Created if missing; kept across restarts.
   std::filesystem::path dir;
@@ -104,6 +108,10 @@ class Node {
   // succeeds. Errors: kFailedPrecondition if the process exits first (names its exit status);
   // kDeadlineExceeded naming the last probe error.
   absl::Status WaitHealthy(absl::Duration timeout);
+  // Polls GET /readyz until it answers 200: a broker registered, unfenced and caught up with
+  // the metadata log; a controller that knows the active controller. Errors: as WaitHealthy,
+  // naming the last answer (which says what is missing).
+  absl::Status WaitReady(absl::Duration timeout);
 
   // Sets a server.properties entry for the next Start/Restart.
   void SetProperty(const std::string& key, const std::string& value);

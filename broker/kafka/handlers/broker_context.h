@@ -47,6 +47,9 @@ struct BrokerSettings {
   // Topic config defaults derived from this broker's settings (retention.ms from
   // log.retention.ms, ...), as Kafka derives them; keys not here use Kafka's fixed defaults.
   std::map<std::string, std::string> topic_config_defaults;
+  // This broker's advertised endpoints by listener name (host, port), for answering Metadata
+  // before its own registration is in the image.
+  std::map<std::string, std::pair<std::string, int32_t>> advertised;
 };
 
 struct BrokerContext {

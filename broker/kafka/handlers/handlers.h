@@ -42,6 +42,12 @@ void HandleCreatePartitions(BrokerContext& ctx, const RequestInfo& info,
 void HandleElectLeaders(BrokerContext& ctx, const RequestInfo& info,
                         const kp::ElectLeadersRequest& request,
                         const Reply<kp::ElectLeadersResponse>& reply);
+void HandleAlterPartitionReassignments(BrokerContext& ctx, const RequestInfo& info,
+                                       const kp::AlterPartitionReassignmentsRequest& request,
+                                       const Reply<kp::AlterPartitionReassignmentsResponse>& reply);
+void HandleListPartitionReassignments(BrokerContext& ctx, const RequestInfo& info,
+                                      const kp::ListPartitionReassignmentsRequest& request,
+                                      const Reply<kp::ListPartitionReassignmentsResponse>& reply);
 void HandleDeleteRecords(BrokerContext& ctx, const RequestInfo& info,
                          const kp::DeleteRecordsRequest& request,
                          const Reply<kp::DeleteRecordsResponse>& reply);

@@ -1,6 +1,7 @@
 // Metadata (key 3): brokers, controller id and every partition of the asked topics, leaderless
 // ones too (CLIENTS.md rule 5); unknown topics are created when auto.create.topics.enable and
 // the request allow it (Kafka answers LEADER_NOT_AVAILABLE while they are being created).
+#include <algorithm>
 #include <set>
 
 #include "broker/kafka/handlers/handlers.h"
@@ -49,16 +50,22 @@ Topic CreateMissing(BrokerContext& ctx, const std::string& name, bool allowed) {
   create.set_replication_factor(-1);
   absl::StatusOr<controller_rpc::CreateTopicResponse> created =
       ctx.controller->CreateTopic(create, ctx.settings.admin_timeout);
+  // As Kafka's AutoTopicCreationManager: the client hears LEADER_NOT_AVAILABLE (retriable)
+  // while the topic is being created or cannot be yet (too few live brokers for the default
+  // replication factor, no active controller); only a name that can never be a topic's is
+  // an error of its own.
+  out.error_code = static_cast<int16_t>(ErrorCode::kLeaderNotAvailable);
   if (!created.ok()) {
-    out.error_code = static_cast<int16_t>(ControllerCallError(created.status()));
+    spdlog::warn("auto-creating topic {}: {}", name, created.status().ToString());
     return out;
   }
   const int32_t code = created->error().code();
-  if (code == 0 || code == static_cast<int32_t>(ErrorCode::kTopicAlreadyExists)) {
+  if (code == 0) {
     spdlog::info("auto-created topic {}", name);
-    out.error_code = static_cast<int16_t>(ErrorCode::kLeaderNotAvailable);
-  } else {
+  } else if (code == static_cast<int32_t>(ErrorCode::kInvalidTopicException)) {
     out.error_code = static_cast<int16_t>(code);
+  } else if (code != static_cast<int32_t>(ErrorCode::kTopicAlreadyExists)) {
+    spdlog::warn("auto-creating topic {}: error {}: {}", name, code, created->error().message());
   }
   return out;
 }
@@ -85,6 +92,23 @@ void HandleMetadata(BrokerContext& ctx, const RequestInfo& info, const kp::Metad
       if (response.controller_id < 0 || id == ctx.self) response.controller_id = id.value();
     }
   }
+  // A broker still catching up with the metadata log lists itself, so clients keep asking
+  // it (librdkafka gives up on a bootstrap broker whose Metadata names no brokers), and
+  // answers LEADER_NOT_AVAILABLE (retriable) for topics it has not seen yet.
+  const bool caught_up = !ctx.caught_up || ctx.caught_up();
+  if (!caught_up) {
+    auto self = ctx.settings.advertised.find(info.listener_name);
+    const bool listed = std::any_of(response.brokers.begin(), response.brokers.end(),
+                                    [&](const auto& b) { return b.node_id == ctx.self.value(); });
+    if (self != ctx.settings.advertised.end() && !listed) {
+      kp::MetadataResponse::MetadataResponseBroker b;
+      b.node_id = ctx.self.value();
+      b.host = self->second.first;
+      b.port = self->second.second;
+      response.brokers.push_back(std::move(b));
+    }
+    if (response.controller_id < 0) response.controller_id = ctx.self.value();
+  }
   // v0: an empty list means all topics; v1+: null means all topics.
   const bool all = !request.topics.has_value() || (info.version == 0 && request.topics->empty());
   if (all) {
@@ -107,10 +131,14 @@ void HandleMetadata(BrokerContext& ctx, const RequestInfo& info, const kp::Metad
         unknown.topic_id = asked.topic_id;
         unknown.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicId);
         response.topics.push_back(std::move(unknown));
+      } else if (!caught_up) {
+        // It cannot tell a missing topic from one it has not seen yet.
+        Topic pending;
+        pending.name = name;
+        pending.error_code = static_cast<int16_t>(ErrorCode::kLeaderNotAvailable);
+        response.topics.push_back(std::move(pending));
       } else {
-        // A broker still catching up cannot tell a missing topic from one it has not seen.
-        const bool allowed = (info.version < 4 || request.allow_auto_topic_creation) &&
-                             (!ctx.caught_up || ctx.caught_up());
+        const bool allowed = info.version < 4 || request.allow_auto_topic_creation;
         response.topics.push_back(CreateMissing(ctx, name, allowed));
       }
     }
