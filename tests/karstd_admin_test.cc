@@ -27,6 +27,7 @@
 #include "kafka/record/record.h"
 #include "kafka/record/record_batch.h"
 #include "tests/harness/cluster.h"
+#include "tests/harness/kafka_connection.h"
 #include "tests/harness/tcp.h"
 #include "tests/harness/wait.h"
 
@@ -50,90 +51,6 @@ constexpr int16_t kTopicAlreadyExists = static_cast<int16_t>(kp::ErrorCode::kTop
 constexpr absl::Duration kTimeout = absl::Seconds(10);
 // The broker's log.retention.ms in this test, not Kafka's default: topics inherit it.
 constexpr char kBrokerRetentionMs[] = "3600000";
-
-// One Kafka connection: whole requests and responses through the generated codecs.
-class KafkaConnection {
- public:
-  static absl::StatusOr<std::unique_ptr<KafkaConnection>> Open(const Node& node) {
-    absl::StatusOr<ScopedFd> fd = ConnectTcp("", node.address(), 9092, kTimeout);
-    if (!fd.ok()) return fd.status();
-    return std::unique_ptr<KafkaConnection>(new KafkaConnection(std::move(*fd)));
-  }
-
-  template <typename Request, typename Response>
-  absl::Status Call(const Request& request, int16_t version, Response* response) {
-    std::string payload;
-    kp::Writer w(&payload);
-    const kp::ApiInfo* api = kp::FindApi(Request::kApiKey);
-    kp::EncodeRequestHeader(w, kp::RequestHeaderVersion(*api, version),
-                            {.api_key = Request::kApiKey,
-                             .api_version = version,
-                             .correlation_id = ++correlation_id_,
-                             .client_id = "admin-test"});
-    request.Encode(w, version);
-    if (absl::Status s = Send(kp::Frame(payload)); !s.ok()) return s;
-    const absl::Time deadline = absl::Now() + kTimeout;
-    std::string size;
-    if (absl::Status s = ReadExactly(4, deadline, &size); !s.ok()) return s;
-    const uint32_t n = (static_cast<uint32_t>(static_cast<uint8_t>(size[0])) << 24) |
-                       (static_cast<uint32_t>(static_cast<uint8_t>(size[1])) << 16) |
-                       (static_cast<uint32_t>(static_cast<uint8_t>(size[2])) << 8) |
-                       static_cast<uint32_t>(static_cast<uint8_t>(size[3]));
-    if (n > (64u << 20)) return absl::DataLossError(absl::StrCat("response size ", n));
-    if (absl::Status s = ReadExactly(n, deadline, &frame_); !s.ok()) return s;
-    kp::Reader r(frame_);
-    kp::ResponseHeader header;
-    if (absl::Status s =
-            kp::DecodeResponseHeader(r, kp::ResponseHeaderVersion(*api, version), &header);
-        !s.ok()) {
-      return s;
-    }
-    if (header.correlation_id != correlation_id_) return absl::DataLossError("correlation id");
-    if (absl::Status s = response->Decode(r, version); !s.ok()) return s;
-    if (r.remaining() != 0) return absl::DataLossError("bytes after the response");
-    return absl::OkStatus();
-  }
-
- private:
-  explicit KafkaConnection(ScopedFd fd) : fd_(std::move(fd)) {}
-
-  absl::Status Send(absl::string_view bytes) {
-    const absl::Time deadline = absl::Now() + kTimeout;
-    while (!bytes.empty()) {
-      const ssize_t n = ::send(fd_.get(), bytes.data(), bytes.size(), MSG_NOSIGNAL);
-      if (n > 0) {
-        bytes.remove_prefix(static_cast<size_t>(n));
-      } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        if (absl::Status s = PollUntil(fd_.get(), POLLOUT, deadline); !s.ok()) return s;
-      } else if (n < 0 && errno != EINTR) {
-        return absl::UnavailableError(absl::StrCat("send: ", std::strerror(errno)));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status ReadExactly(size_t n, absl::Time deadline, std::string* out) {
-    out->resize(n);
-    size_t done = 0;
-    while (done < n) {
-      const ssize_t got = ::recv(fd_.get(), out->data() + done, n - done, 0);
-      if (got > 0) {
-        done += static_cast<size_t>(got);
-      } else if (got == 0 || errno == ECONNRESET) {
-        return absl::UnavailableError("the broker closed the connection");
-      } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (absl::Status s = PollUntil(fd_.get(), POLLIN, deadline); !s.ok()) return s;
-      } else if (errno != EINTR) {
-        return absl::InternalError(absl::StrCat("recv: ", std::strerror(errno)));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  ScopedFd fd_;
-  int32_t correlation_id_ = 0;
-  std::string frame_;  // The last response; views in responses point into it.
-};
 
 using ConfigResult = kp::DescribeConfigsResponse::DescribeConfigsResult;
 using ConfigEntry = kp::DescribeConfigsResponse::DescribeConfigsResourceResult;
