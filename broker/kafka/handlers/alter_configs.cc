@@ -148,46 +148,43 @@ Outcome IncrementalAlterTopicConfigs(
   return AlterTopic(ctx, image, alter, validate_only);
 }
 
+// The per-resource checks both alter APIs share, then `alter_topic` for each topic resource.
+template <typename Response, typename Request, typename AlterTopic>
+Response AlterEach(const Request& request, const AlterTopic& alter_topic) {
+  Response response;
+  for (const auto& resource : request.resources) {
+    auto& result = response.responses.emplace_back();
+    result.resource_type = resource.resource_type;
+    result.resource_name = resource.resource_name;
+    if (std::optional<Outcome> refused = RefuseNonTopic(resource.resource_type)) {
+      Fill(*refused, result);
+    } else if (HasDuplicateKeys(resource.configs)) {
+      Fill(Fail(ErrorCode::kInvalidRequest, "Error due to duplicate config keys"), result);
+    } else {
+      Fill(alter_topic(resource), result);
+    }
+  }
+  return response;
+}
+
 }  // namespace
 
 void HandleAlterConfigs(BrokerContext& ctx, const RequestInfo& /*info*/,
                         const kp::AlterConfigsRequest& request,
                         const Reply<kp::AlterConfigsResponse>& reply) {
   std::shared_ptr<const controller::MetadataImage> image = ctx.image();
-  kp::AlterConfigsResponse response;
-  for (const auto& resource : request.resources) {
-    auto& result = response.responses.emplace_back();
-    result.resource_type = resource.resource_type;
-    result.resource_name = resource.resource_name;
-    if (std::optional<Outcome> refused = RefuseNonTopic(resource.resource_type)) {
-      Fill(*refused, result);
-    } else if (HasDuplicateKeys(resource.configs)) {
-      Fill(Fail(ErrorCode::kInvalidRequest, "Error due to duplicate config keys"), result);
-    } else {
-      Fill(ReplaceTopicConfigs(ctx, *image, resource, request.validate_only), result);
-    }
-  }
-  reply(response);
+  reply(AlterEach<kp::AlterConfigsResponse>(request, [&](const auto& resource) {
+    return ReplaceTopicConfigs(ctx, *image, resource, request.validate_only);
+  }));
 }
 
 void HandleIncrementalAlterConfigs(BrokerContext& ctx, const RequestInfo& /*info*/,
                                    const kp::IncrementalAlterConfigsRequest& request,
                                    const Reply<kp::IncrementalAlterConfigsResponse>& reply) {
   std::shared_ptr<const controller::MetadataImage> image = ctx.image();
-  kp::IncrementalAlterConfigsResponse response;
-  for (const auto& resource : request.resources) {
-    auto& result = response.responses.emplace_back();
-    result.resource_type = resource.resource_type;
-    result.resource_name = resource.resource_name;
-    if (std::optional<Outcome> refused = RefuseNonTopic(resource.resource_type)) {
-      Fill(*refused, result);
-    } else if (HasDuplicateKeys(resource.configs)) {
-      Fill(Fail(ErrorCode::kInvalidRequest, "Error due to duplicate config keys"), result);
-    } else {
-      Fill(IncrementalAlterTopicConfigs(ctx, *image, resource, request.validate_only), result);
-    }
-  }
-  reply(response);
+  reply(AlterEach<kp::IncrementalAlterConfigsResponse>(request, [&](const auto& resource) {
+    return IncrementalAlterTopicConfigs(ctx, *image, resource, request.validate_only);
+  }));
 }
 
 }  // namespace karst::broker::kafka
