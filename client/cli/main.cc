@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "client/cli/cluster_command.h"
+#include "client/cli/topics_command.h"
 #include "common/clock.h"
 #include "common/version.h"
 
@@ -13,6 +14,7 @@ constexpr char kUsage[] = R"(usage: karst <command> [arguments]
 
 commands:
   cluster up|down|status   run a Karst cluster on this machine (karst cluster --help)
+  topics                   create, list, describe, delete and alter topics (karst topics --help)
 
   --version                print the version and exit
   --help                   print this text and exit
@@ -37,6 +39,9 @@ int main(int argc, char** argv) {
   }
   if (command == "cluster") {
     return karst::cli::RunClusterCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
+  }
+  if (command == "topics") {
+    return karst::cli::RunTopicsCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
   }
   std::cerr << "karst: unknown command \"" << command << "\"\n\n" << kUsage;
   return karst::cli::kExitUsage;

@@ -1,0 +1,52 @@
+// `karst topics`: kafka-topics with Kafka's flag names, over client::AdminClient. Flag parsing
+// and the --describe text are pure functions; RunTopicsCommand does the I/O, printing results
+// to stdout and errors to stderr. Called from main's thread.
+#ifndef KARST_CLIENT_CLI_TOPICS_COMMAND_H_
+#define KARST_CLIENT_CLI_TOPICS_COMMAND_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "client/admin_client.h"
+#include "common/clock.h"
+
+namespace karst::cli {
+
+enum class TopicsAction { kCreate, kList, kDescribe, kDelete, kAlter, kHelp };
+
+struct TopicsFlags {
+  TopicsAction action = TopicsAction::kHelp;
+  std::string bootstrap_server;  // --bootstrap-server; may come from --command-config instead.
+  std::string command_config;    // --command-config: a client .properties file.
+  std::string topic;             // --topic: an exact name.
+  std::optional<int32_t> partitions;
+  std::optional<int16_t> replication_factor;
+  std::map<std::string, std::string> configs;  // --config k=v, repeatable.
+  bool if_not_exists = false;
+  bool if_exists = false;
+};
+
+// The usage text of `karst topics`.
+const char* TopicsUsage();
+
+// Parses the flags after `karst topics` ("--flag value" or "--flag=value"). Exactly one of
+// --create, --list, --describe, --delete, --alter (or --help). Errors: kInvalidArgument naming
+// the bad flag or combination, e.g. "--create requires --topic".
+absl::StatusOr<TopicsFlags> ParseTopicsFlags(const std::vector<std::string>& args);
+
+// kafka-topics' --describe text for one topic: a header line, then one tab-indented line per
+// partition, each ending in '\n'. `configs` are the topic's overridden configs.
+std::string FormatTopicDescription(const client::TopicDescription& topic,
+                                   const std::map<std::string, std::string>& configs);
+
+// Runs `karst topics <args>` and returns the exit code: kExitOk, kExitFailure for Kafka or
+// network errors (the message on stderr), kExitUsage for bad flags or client properties.
+int RunTopicsCommand(const std::vector<std::string>& args, Clock& clock);
+
+}  // namespace karst::cli
+
+#endif  // KARST_CLIENT_CLI_TOPICS_COMMAND_H_

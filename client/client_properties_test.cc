@@ -1,0 +1,88 @@
+#include "client/client_properties.h"
+
+#include "client/kafka_error.h"
+#include "common/testing/status_matchers.h"
+#include "gtest/gtest.h"
+#include "kafka/protocol/errors.h"
+
+namespace karst::client {
+namespace {
+
+using ::karst::testing::IsOk;
+using ::karst::testing::StatusIs;
+using ::testing::HasSubstr;
+namespace kp = ::karst::kafka::protocol;
+
+TEST(ParseProperties, ReadsKeyValueLinesAndSkipsComments) {
+  absl::StatusOr<Properties> p = ParseProperties(
+      "# comment\n! also a comment\n\n bootstrap.servers = a:9092,b:9092 \nclient.id: me\n");
+  ASSERT_OK(p.status());
+  EXPECT_EQ(*p, (Properties{{"bootstrap.servers", "a:9092,b:9092"}, {"client.id", "me"}}));
+}
+
+TEST(ParseProperties, RejectsLineWithoutSeparatorNamingTheLine) {
+  EXPECT_THAT(ParseProperties("a=1\nnonsense\n").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("line 2")));
+}
+
+TEST(ParseBootstrapServers, SplitsHostsAndPorts) {
+  absl::StatusOr<std::vector<BrokerAddress>> s =
+      ParseBootstrapServers("127.0.0.1:9092, localhost:19092,[::1]:9093");
+  ASSERT_OK(s.status());
+  EXPECT_EQ(*s,
+            (std::vector<BrokerAddress>{{"127.0.0.1", 9092}, {"localhost", 19092}, {"::1", 9093}}));
+  EXPECT_THAT(ParseBootstrapServers("host").status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"host\"")));
+  EXPECT_THAT(ParseBootstrapServers("h:0").status(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseBootstrapServers("").status(), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(AdminClientOptions, ReadsKafkaPropertyNames) {
+  absl::StatusOr<AdminClientOptions> o = AdminClientOptionsFromProperties(
+      {{"bootstrap.servers", "a:1"}, {"client.id", "tool"}, {"request.timeout.ms", "1500"}});
+  ASSERT_OK(o.status());
+  EXPECT_EQ(o->bootstrap_servers, (std::vector<BrokerAddress>{{"a", 1}}));
+  EXPECT_EQ(o->client_id, "tool");
+  EXPECT_EQ(o->request_timeout, absl::Milliseconds(1500));
+}
+
+TEST(AdminClientOptions, UnknownKeyIsAnErrorNamingTheKey) {
+  EXPECT_THAT(AdminClientOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"linger.msx", "5"}})
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("linger.msx")));
+}
+
+TEST(AdminClientOptions, RequiresBootstrapServersAndValidTimeout) {
+  EXPECT_THAT(AdminClientOptionsFromProperties({}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bootstrap.servers")));
+  EXPECT_THAT(AdminClientOptionsFromProperties(
+                  {{"bootstrap.servers", "a:1"}, {"request.timeout.ms", "soon"}})
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("request.timeout.ms")));
+}
+
+TEST(KafkaErrorStatus, NamesTheErrorAndKeepsTheBrokersMessage) {
+  EXPECT_THAT(KafkaErrorStatus(0, "ignored"), IsOk());
+  const absl::Status exists = KafkaErrorStatus(
+      static_cast<int16_t>(kp::ErrorCode::kTopicAlreadyExists), "Topic 'x' already exists.");
+  EXPECT_THAT(exists, StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(exists.message(), "TOPIC_ALREADY_EXISTS: Topic 'x' already exists.");
+  EXPECT_EQ(KafkaErrorName(exists), "TOPIC_ALREADY_EXISTS");
+  EXPECT_THAT(KafkaErrorStatus(static_cast<int16_t>(kp::ErrorCode::kInvalidPartitions), "m"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(KafkaErrorStatus(static_cast<int16_t>(kp::ErrorCode::kUnknownTopicOrPartition)),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(KafkaErrorStatus(static_cast<int16_t>(kp::ErrorCode::kNotLeaderOrFollower)),
+              StatusIs(absl::StatusCode::kUnavailable));
+}
+
+TEST(KafkaErrorStatus, UsesKafkasMessageWhenTheBrokerSendsNone) {
+  const absl::Status s =
+      KafkaErrorStatus(static_cast<int16_t>(kp::ErrorCode::kUnknownTopicOrPartition));
+  EXPECT_EQ(s.message(), absl::StrCat("UNKNOWN_TOPIC_OR_PARTITION: ",
+                                      kp::ErrorMessage(kp::ErrorCode::kUnknownTopicOrPartition)));
+  EXPECT_EQ(KafkaErrorName(absl::UnavailableError("a:1: connect: refused")), "");
+}
+
+}  // namespace
+}  // namespace karst::client

@@ -1,0 +1,107 @@
+// Connection: a blocking Kafka protocol connection from a client to one broker. Open()
+// connects within the connect timeout and negotiates versions with ApiVersions (KIP-511);
+// Call() sends one request and waits for its response, each bounded by the request timeout.
+// Any transport error closes the connection; later calls fail with kUnavailable.
+//
+// Thread-safety: none; one thread drives a connection.
+#ifndef KARST_CLIENT_CONNECTION_H_
+#define KARST_CLIENT_CONNECTION_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/clock.h"
+#include "kafka/protocol/apis.h"
+#include "kafka/protocol/header.h"
+#include "kafka/protocol/wire.h"
+
+namespace karst::client {
+
+struct ConnectionOptions {
+  std::string client_id = "karst";
+  absl::Duration connect_timeout = absl::Seconds(10);
+  // Bounds each Call: sending the request and reading its whole response.
+  absl::Duration request_timeout = absl::Seconds(30);
+  // Responses larger than this are refused before any allocation.
+  int32_t max_response_bytes = 100 << 20;
+};
+
+class Connection {
+ public:
+  // Connects to host:port (a name or an IPv4/IPv6 address) and sends ApiVersions. `clock`
+  // must outlive the connection. Errors: kUnavailable naming host:port when refused or
+  // unreachable; kDeadlineExceeded past connect_timeout or request_timeout.
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& host, int port,
+                                                          ConnectionOptions options, Clock& clock);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // "host:port".
+  const std::string& address() const { return address_; }
+
+  // The version to use for `api_key`: min(our_max, the broker's max). kFailedPrecondition if
+  // the broker does not serve the API or no version in [our_min, our_max] is shared.
+  absl::StatusOr<int16_t> Version(int16_t api_key, int16_t our_min, int16_t our_max) const;
+  // As above, with our range taken from Request's generated kMinVersion..kMaxVersion.
+  template <typename Request>
+  absl::StatusOr<int16_t> Version(int16_t our_max = Request::kMaxVersion) const {
+    return Version(Request::kApiKey, Request::kMinVersion, our_max);
+  }
+
+  // Sends `request` at `version` with a new correlation id and decodes the response (checking
+  // the correlation id) into `response`. Errors: kUnavailable for transport failures,
+  // kDeadlineExceeded past request_timeout, kDataLoss for a response that does not decode.
+  template <typename Request, typename Response>
+  absl::Status Call(const Request& request, int16_t version, Response* response) {
+    namespace kp = ::karst::kafka::protocol;
+    const kp::ApiInfo* api = kp::FindApi(Request::kApiKey);
+    std::string body;
+    kp::Writer w(&body);
+    request.Encode(w, version);
+    absl::StatusOr<std::string> frame =
+        RoundTrip(*api, version, body, kp::ResponseHeaderVersion(*api, version));
+    if (!frame.ok()) return frame.status();
+    kp::Reader r(*frame);
+    if (absl::Status s = response->Decode(r, version); !s.ok()) {
+      Close();
+      return absl::DataLossError(
+          absl::StrCat(address_, ": ", api->name, " v", version, " response: ", s.message()));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  Connection(std::string address, ConnectionOptions options, Clock& clock)
+      : address_(std::move(address)), options_(std::move(options)), clock_(clock) {}
+
+  absl::Status Connect(const std::string& host, int port);
+  absl::Status NegotiateVersions();
+  // Sends one request frame and returns the response body after a header of
+  // `response_header_version` whose correlation id matched.
+  absl::StatusOr<std::string> RoundTrip(const ::karst::kafka::protocol::ApiInfo& api,
+                                        int16_t version, const std::string& body,
+                                        int response_header_version);
+  absl::Status SendAll(absl::string_view data, absl::Duration deadline);
+  absl::Status ReadExactly(size_t n, absl::Duration deadline, std::string* out);
+  absl::Status Wait(short events, absl::Duration deadline);
+  void Close();
+
+  const std::string address_;
+  const ConnectionOptions options_;
+  Clock& clock_;
+  int fd_ = -1;
+  int32_t next_correlation_id_ = 1;
+  // The broker's [min, max] per API key, from ApiVersions.
+  std::map<int16_t, std::pair<int16_t, int16_t>> broker_versions_;
+};
+
+}  // namespace karst::client
+
+#endif  // KARST_CLIENT_CONNECTION_H_

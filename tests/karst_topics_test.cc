@@ -1,0 +1,217 @@
+// `karst topics` as a user meets it, against a real 3-node karstd cluster (every node broker and
+// controller): create, a duplicate, list, describe, alter partitions up and down, delete, an
+// impossible replication factor, topic configs, --command-config and bad input. Runs the real
+// karst binary; waits on conditions with deadlines, never fixed sleeps.
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "common/testing/status_matchers.h"
+#include "gtest/gtest.h"
+#include "tests/harness/cluster.h"
+#include "tests/harness/subprocess.h"
+#include "tests/harness/wait.h"
+
+namespace karst::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr absl::Duration kPropagation = absl::Seconds(20);
+
+class KarstTopics : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    ClusterOptions options;
+    options.karstd_path = std::getenv("KARSTD");
+    options.num_nodes = 3;
+    options.logger_level = "info";
+    absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Create(std::move(options));
+    ASSERT_OK(cluster.status());
+    cluster_ = cluster->release();
+    ASSERT_OK(cluster_->StartAll());
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+  }
+  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
+  void TearDown() override {
+    if (HasFailure()) cluster_->MarkFailed();
+  }
+
+  // Runs `karst topics --bootstrap-server <cluster> <args>`.
+  static CommandResult Topics(const std::vector<std::string>& args, bool bootstrap = true) {
+    std::vector<std::string> argv = {fs::absolute(std::getenv("KARST")).string(), "topics"};
+    if (bootstrap) {
+      argv.push_back("--bootstrap-server");
+      argv.push_back(cluster_->BootstrapServers());
+    }
+    argv.insert(argv.end(), args.begin(), args.end());
+    absl::StatusOr<CommandResult> result = RunCommand(argv);
+    EXPECT_OK(result.status());
+    return result.ok() ? *result : CommandResult{};
+  }
+
+  // Waits until `karst topics <args>` succeeds with output satisfying `accept`; returns it.
+  static std::string WaitForOutput(const std::vector<std::string>& args,
+                                   const std::function<bool(const std::string&)>& accept,
+                                   absl::string_view what) {
+    std::string last;
+    EXPECT_OK(WaitFor(
+        [&] {
+          CommandResult r = Topics(args);
+          last = r.output;
+          return r.exit_status.Success() && accept(r.output);
+        },
+        kPropagation, what))
+        << "last output:\n"
+        << last;
+    return last;
+  }
+
+  static bool Listed(const std::string& list_output, const std::string& topic) {
+    for (absl::string_view line : absl::StrSplit(list_output, '\n')) {
+      if (line == topic) return true;
+    }
+    return false;
+  }
+
+  // Describe output with `partitions` partitions that all have a leader.
+  static std::string WaitForLeaders(const std::string& topic, int partitions) {
+    return WaitForOutput(
+        {"--describe", "--topic", topic},
+        [&](const std::string& out) {
+          return absl::StrContains(out, absl::StrCat("PartitionCount: ", partitions, "\t")) &&
+                 !absl::StrContains(out, "Leader: none") && !absl::StrContains(out, "Leader: -1");
+        },
+        absl::StrCat(topic, " with ", partitions, " led partitions"));
+  }
+
+  static Cluster* cluster_;
+};
+
+Cluster* KarstTopics::cluster_ = nullptr;
+
+TEST_F(KarstTopics, CreateListDescribeAlterDelete) {
+  CommandResult created =
+      Topics({"--create", "--topic", "orders", "--partitions", "3", "--replication-factor", "3"});
+  ASSERT_EQ(created.exit_status.exit_code, 0) << created.output;
+  EXPECT_EQ(created.output, "Created topic orders.\n");
+
+  CommandResult again =
+      Topics({"--create", "--topic", "orders", "--partitions", "3", "--replication-factor", "3"});
+  EXPECT_EQ(again.exit_status.exit_code, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("TOPIC_ALREADY_EXISTS: Topic 'orders' already exists."));
+  CommandResult quiet = Topics({"--create", "--topic", "orders", "--if-not-exists"});
+  EXPECT_EQ(quiet.exit_status.exit_code, 0) << quiet.output;
+  EXPECT_EQ(quiet.output, "");
+
+  WaitForOutput(
+      {"--list"}, [](const std::string& out) { return Listed(out, "orders"); }, "orders listed");
+
+  const std::string described = WaitForLeaders("orders", 3);
+  const std::vector<std::string> lines = absl::StrSplit(described, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u) << described;
+  EXPECT_TRUE(absl::StartsWith(lines[0], "Topic: orders\tTopicId: ")) << lines[0];
+  EXPECT_THAT(lines[0], HasSubstr("\tPartitionCount: 3\tReplicationFactor: 3\tConfigs: "));
+  for (int p = 0; p < 3; ++p) {
+    const std::string& line = lines[static_cast<size_t>(p) + 1];
+    EXPECT_TRUE(
+        absl::StartsWith(line, absl::StrCat("\tTopic: orders\tPartition: ", p, "\tLeader: ")))
+        << line;
+    // Three distinct replicas, nodes 1..3 in some order.
+    const size_t from = line.find("Replicas: ") + std::strlen("Replicas: ");
+    std::vector<std::string> replicas =
+        absl::StrSplit(line.substr(from, line.find("\tIsr: ") - from), ',');
+    std::sort(replicas.begin(), replicas.end());
+    EXPECT_EQ(replicas, (std::vector<std::string>{"1", "2", "3"})) << line;
+    EXPECT_THAT(line, HasSubstr("\tIsr: ")) << line;
+  }
+
+  CommandResult grown = Topics({"--alter", "--topic", "orders", "--partitions", "5"});
+  EXPECT_EQ(grown.exit_status.exit_code, 0) << grown.output;
+  WaitForLeaders("orders", 5);
+
+  CommandResult shrunk = Topics({"--alter", "--topic", "orders", "--partitions", "2"});
+  EXPECT_EQ(shrunk.exit_status.exit_code, 1) << shrunk.output;
+  EXPECT_THAT(shrunk.output, HasSubstr("INVALID_PARTITIONS: Topic currently has 5 partitions, "
+                                       "which is higher than the requested 2."));
+
+  CommandResult deleted = Topics({"--delete", "--topic", "orders"});
+  EXPECT_EQ(deleted.exit_status.exit_code, 0) << deleted.output;
+  WaitForOutput(
+      {"--list"}, [](const std::string& out) { return !Listed(out, "orders"); },
+      "orders no longer listed");
+  CommandResult gone = Topics({"--describe", "--topic", "orders"});
+  EXPECT_EQ(gone.exit_status.exit_code, 1) << gone.output;
+  EXPECT_THAT(gone.output, HasSubstr("UNKNOWN_TOPIC_OR_PARTITION"));
+  CommandResult delete_again = Topics({"--delete", "--topic", "orders"});
+  EXPECT_EQ(delete_again.exit_status.exit_code, 1) << delete_again.output;
+  EXPECT_THAT(delete_again.output, HasSubstr("UNKNOWN_TOPIC_OR_PARTITION"));
+  EXPECT_EQ(Topics({"--delete", "--topic", "orders", "--if-exists"}).exit_status.exit_code, 0);
+}
+
+TEST_F(KarstTopics, ReplicationFactorAboveBrokerCountIsInvalid) {
+  CommandResult r = Topics({"--create", "--topic", "wide", "--replication-factor", "4"});
+  EXPECT_EQ(r.exit_status.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("INVALID_REPLICATION_FACTOR: "));
+  EXPECT_THAT(Topics({"--list"}).output, Not(HasSubstr("wide")));
+}
+
+TEST_F(KarstTopics, CreateWithConfigShowsItInDescribe) {
+  CommandResult r = Topics({"--create", "--topic", "configured", "--partitions", "1",
+                            "--replication-factor", "1", "--config", "retention.ms=3600000"});
+  ASSERT_EQ(r.exit_status.exit_code, 0) << r.output;
+  WaitForOutput(
+      {"--describe", "--topic", "configured"},
+      [](const std::string& out) {
+        return absl::StrContains(out, "ReplicationFactor: 1\tConfigs: retention.ms=3600000\n");
+      },
+      "configured's retention.ms override");
+}
+
+TEST_F(KarstTopics, CommandConfigSuppliesClientProperties) {
+  const fs::path good = fs::path(std::getenv("TEST_TMPDIR")) / "good.properties";
+  std::ofstream(good) << "# admin client\nbootstrap.servers=" << cluster_->BootstrapServers()
+                      << "\nclient.id=topics-test\nrequest.timeout.ms=10000\n";
+  CommandResult listed = Topics({"--command-config", good.string(), "--list"}, false);
+  EXPECT_EQ(listed.exit_status.exit_code, 0) << listed.output;
+
+  const fs::path bad = fs::path(std::getenv("TEST_TMPDIR")) / "bad.properties";
+  std::ofstream(bad) << "bootstrap.servers=" << cluster_->BootstrapServers() << "\nlinger.mss=5\n";
+  CommandResult refused = Topics({"--command-config", bad.string(), "--list"}, false);
+  EXPECT_EQ(refused.exit_status.exit_code, 2) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("unknown admin client property: linger.mss"));
+}
+
+TEST_F(KarstTopics, BadFlagsAndUnreachableClusters) {
+  CommandResult bad_flag = Topics({"--list", "--zookeeper", "z:2181"});
+  EXPECT_EQ(bad_flag.exit_status.exit_code, 2) << bad_flag.output;
+  EXPECT_THAT(bad_flag.output, HasSubstr("unknown flag --zookeeper"));
+  EXPECT_THAT(bad_flag.output, HasSubstr("usage: karst topics"));
+  CommandResult no_bootstrap = Topics({"--list"}, false);
+  EXPECT_EQ(no_bootstrap.exit_status.exit_code, 2) << no_bootstrap.output;
+  EXPECT_THAT(no_bootstrap.output, HasSubstr("--bootstrap-server is required"));
+
+  // Port 1 on the first node's address: nothing listens there, so the connect is refused.
+  const std::string address = cluster_->node(0).address();
+  CommandResult unreachable =
+      Topics({"--bootstrap-server", absl::StrCat(address, ":1"), "--list"}, false);
+  EXPECT_EQ(unreachable.exit_status.exit_code, 1) << unreachable.output;
+  EXPECT_THAT(unreachable.output, HasSubstr(absl::StrCat(address, ":1")));
+}
+
+}  // namespace
+}  // namespace karst::testing
