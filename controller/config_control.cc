@@ -79,4 +79,45 @@ ControllerResult<ApiError> GenerateIncrementalAlterTopicConfigs(
   return result;
 }
 
+ControllerResult<ApiError> GenerateIncrementalAlterBrokerConfigs(
+    const MetadataImage& /*image*/, const std::string& broker,
+    const std::vector<AlterConfigOp>& ops) {
+  ControllerResult<ApiError> result;
+  if (absl::Status s = CheckBrokerResourceName(broker); !s.ok()) {
+    result.response = {ErrorCode::kInvalidRequest, std::string(s.message())};
+    return result;
+  }
+  std::vector<std::string> names;
+  for (const AlterConfigOp& op : ops) names.push_back(op.name);
+  if (absl::Status s = CheckDynamicBrokerConfigNames(names); !s.ok()) {
+    result.response = {ErrorCode::kInvalidRequest, std::string(s.message())};
+    return result;
+  }
+  std::vector<proto::MetadataRecord> records;
+  for (const AlterConfigOp& op : ops) {
+    std::optional<std::string> value;
+    if (op.op == AlterOp::kAppend || op.op == AlterOp::kSubtract) {
+      result.response = {
+          ErrorCode::kInvalidConfig,
+          absl::StrCat("Config value append/subtract is not allowed for config ", op.name)};
+      return result;
+    }
+    if (op.op == AlterOp::kSet) {
+      absl::StatusOr<std::string> checked = CheckBrokerConfig(op.name, op.value);
+      if (!checked.ok()) {
+        result.response = {ErrorCode::kInvalidConfig, std::string(checked.status().message())};
+        return result;
+      }
+      value = *std::move(checked);
+    }
+    proto::ConfigRecord* r = records.emplace_back().mutable_config();
+    r->set_resource_type(static_cast<int32_t>(ResourceType::kBroker));
+    r->set_resource_name(broker);
+    r->set_name(op.name);
+    if (value.has_value()) r->set_value(*value);
+  }
+  result.records = std::move(records);
+  return result;
+}
+
 }  // namespace karst::controller

@@ -1,7 +1,8 @@
-// ConfigControl: dynamic topic configs (KRaft's ConfigurationControlManager): validation as a
-// Kafka ApiError and IncrementalAlterConfigs as a Generate step producing ConfigRecords. The
-// key table and DescribeTopicConfigs live in controller/metadata/topic_configs.h (brokers
-// share them). Pure functions of a MetadataImage.
+// ConfigControl: dynamic topic and broker configs (KRaft's ConfigurationControlManager):
+// validation as a Kafka ApiError and IncrementalAlterConfigs as Generate steps producing
+// ConfigRecords. The key tables, DescribeTopicConfigs and the effective broker values live in
+// controller/metadata/topic_configs.h and broker_configs.h (brokers share them). Pure
+// functions of a MetadataImage.
 #ifndef KARST_CONTROLLER_CONFIG_CONTROL_H_
 #define KARST_CONTROLLER_CONFIG_CONTROL_H_
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "controller/controller_result.h"
+#include "controller/metadata/broker_configs.h"
 #include "controller/metadata/topic_configs.h"
 #include "controller/replication_control.h"
 
@@ -30,6 +32,13 @@ ApiError ValidateTopicConfig(const std::string& name, const std::string& value);
 // Applies `ops` to a topic's dynamic configs, all or nothing.
 ControllerResult<ApiError> GenerateIncrementalAlterTopicConfigs(
     const MetadataImage& image, const std::string& topic, const std::vector<AlterConfigOp>& ops);
+
+// Applies `ops` to a broker resource's dynamic configs (KIP-226), all or nothing: `broker` is a
+// broker id (that broker's own values) or "" (the cluster-wide default). INVALID_REQUEST for a
+// name that is not "" or an id, or a key that may not change dynamically; INVALID_CONFIG for
+// a bad value or append/subtract (no dynamic broker key is a list).
+ControllerResult<ApiError> GenerateIncrementalAlterBrokerConfigs(
+    const MetadataImage& image, const std::string& broker, const std::vector<AlterConfigOp>& ops);
 
 }  // namespace karst::controller
 

@@ -1,6 +1,7 @@
 // Topic configs: validation with Kafka's types, ranges and wording; IncrementalAlterConfigs
 // (set, delete, append, subtract; all or nothing) replayed through MetadataDelta; describe
-// with defaults; and creation refusing bad configs.
+// with defaults; and creation refusing bad configs. Broker configs (KIP-226): the dynamic keys,
+// per-broker and cluster-wide values, their precedence, and the defaults the controller reads.
 #include "controller/config_control.h"
 
 #include "common/testing/status_matchers.h"
@@ -21,6 +22,15 @@ class ConfigControlTest : public ::testing::Test {
     Replay({broker});
     Replay(replication_.GenerateCreateTopic(*image_, {"orders", 1, 1, {}}, std::string(16, 'o'))
                .records);
+  }
+
+  ApiError AlterBroker(const std::string& broker, std::vector<AlterConfigOp> ops) {
+    auto r = GenerateIncrementalAlterBrokerConfigs(*image_, broker, ops);
+    if (!r.response.ok()) {
+      EXPECT_TRUE(r.records.empty());
+    }
+    Replay(r.records);
+    return r.response;
   }
 
   void Replay(const std::vector<proto::MetadataRecord>& records) {
@@ -102,6 +112,82 @@ TEST_F(ConfigControlTest, CreatingATopicRefusesBadConfigs) {
     }
   }
   EXPECT_TRUE(found);
+}
+
+TEST_F(ConfigControlTest, BrokerConfigsAreRecordedPerBrokerAndClusterWide) {
+  auto r = GenerateIncrementalAlterBrokerConfigs(*image_, "",
+                                                 {{"min.insync.replicas", AlterOp::kSet, "2"}});
+  ASSERT_TRUE(r.response.ok()) << r.response.message;
+  ASSERT_EQ(r.records.size(), 1u);
+  EXPECT_EQ(r.records[0].config().resource_type(), 4);
+  EXPECT_EQ(r.records[0].config().resource_name(), "");
+  EXPECT_EQ(r.records[0].config().value(), "2");
+  Replay(r.records);
+  ASSERT_TRUE(AlterBroker("1", {{"min.insync.replicas", AlterOp::kSet, "3"},
+                                {"auto.create.topics.enable", AlterOp::kSet, "FALSE"}})
+                  .ok());
+  // Per broker > cluster default > static.
+  EXPECT_EQ(EffectiveBrokerInt(*image_, NodeId(1), "min.insync.replicas", 1), 3);
+  EXPECT_EQ(EffectiveBrokerInt(*image_, NodeId(2), "min.insync.replicas", 1), 2);
+  EXPECT_EQ(EffectiveBrokerInt(*image_, kClusterDefault, "min.insync.replicas", 1), 2);
+  EXPECT_EQ(EffectiveBrokerInt(*image_, NodeId(1), "message.max.bytes", 77), 77);
+  EXPECT_FALSE(EffectiveBrokerBool(*image_, NodeId(1), "auto.create.topics.enable", true));
+  EXPECT_EQ(FindDynamicBrokerConfig(*image_, NodeId(1), "min.insync.replicas")->source,
+            BrokerConfigSource::kDynamicBroker);
+  EXPECT_EQ(FindDynamicBrokerConfig(*image_, NodeId(2), "min.insync.replicas")->source,
+            BrokerConfigSource::kDynamicDefault);
+  // A broker id not (yet) registered is accepted, as Kafka does.
+  EXPECT_TRUE(AlterBroker("7", {{"log.retention.ms", AlterOp::kSet, "1000"}}).ok());
+  EXPECT_EQ(EffectiveBrokerInt(*image_, NodeId(7), "log.retention.ms", 5), 1000);
+}
+
+TEST_F(ConfigControlTest, DeletingABrokerConfigFallsBack) {
+  ASSERT_TRUE(AlterBroker("", {{"message.max.bytes", AlterOp::kSet, "1000"}}).ok());
+  ASSERT_TRUE(AlterBroker("1", {{"message.max.bytes", AlterOp::kSet, "2000"}}).ok());
+  ASSERT_TRUE(AlterBroker("1", {{"message.max.bytes", AlterOp::kDelete, ""}}).ok());
+  EXPECT_EQ(EffectiveBrokerInt(*image_, NodeId(1), "message.max.bytes", 5), 1000);
+  ASSERT_TRUE(AlterBroker("", {{"message.max.bytes", AlterOp::kDelete, ""}}).ok());
+  EXPECT_EQ(EffectiveBrokerInt(*image_, NodeId(1), "message.max.bytes", 5), 5);
+  EXPECT_TRUE(image_->configs.empty());
+}
+
+TEST_F(ConfigControlTest, BrokerConfigsRefuseStaticKeysBadValuesAndBadNames) {
+  ApiError e = AlterBroker("", {{"min.insync.replicas", AlterOp::kSet, "2"},
+                                {"log.dirs", AlterOp::kSet, "/x"},
+                                {"node.id", AlterOp::kSet, "3"}});
+  EXPECT_EQ(e.code, ErrorCode::kInvalidRequest);
+  EXPECT_EQ(e.message, "Cannot update these configs dynamically: [log.dirs, node.id]");
+  e = AlterBroker("1", {{"min.insync.replicas", AlterOp::kSet, "0"}});
+  EXPECT_EQ(e.code, ErrorCode::kInvalidConfig);
+  EXPECT_EQ(e.message,
+            "Invalid value 0 for configuration min.insync.replicas: expected an integer in [1, "
+            "2147483647]");
+  e = AlterBroker("1", {{"message.max.bytes", AlterOp::kSet, "big"}});
+  EXPECT_EQ(e.code, ErrorCode::kInvalidConfig);
+  EXPECT_THAT(e.message, HasSubstr("message.max.bytes"));
+  e = AlterBroker("", {{"unclean.leader.election.enable", AlterOp::kSet, "maybe"}});
+  EXPECT_THAT(e.message, HasSubstr("expected true or false"));
+  e = AlterBroker("", {{"num.partitions", AlterOp::kAppend, "1"}});
+  EXPECT_EQ(e.code, ErrorCode::kInvalidConfig);
+  e = AlterBroker("broker-1", {{"num.partitions", AlterOp::kSet, "2"}});
+  EXPECT_EQ(e.code, ErrorCode::kInvalidRequest);
+  EXPECT_EQ(e.message, "Unable to parse broker name as a base 10 number.");
+  EXPECT_TRUE(image_->configs.empty() ||
+              !image_->configs.contains({static_cast<int32_t>(ResourceType::kBroker), ""}));
+}
+
+TEST_F(ConfigControlTest, CreateTopicDefaultsFollowTheClusterWideValue) {
+  ASSERT_TRUE(AlterBroker("", {{"num.partitions", AlterOp::kSet, "3"}}).ok());
+  // A per-broker value is that broker's, not the controller's.
+  ASSERT_TRUE(AlterBroker("1", {{"num.partitions", AlterOp::kSet, "5"}}).ok());
+  auto created =
+      replication_.GenerateCreateTopic(*image_, {"events", -1, -1, {}}, std::string(16, 'e'));
+  ASSERT_TRUE(created.response.error.ok()) << created.response.error.message;
+  EXPECT_EQ(created.response.partitions, 3);
+  ASSERT_TRUE(AlterBroker("", {{"default.replication.factor", AlterOp::kSet, "2"}}).ok());
+  auto too_many =
+      replication_.GenerateCreateTopic(*image_, {"more", -1, -1, {}}, std::string(16, 'm'));
+  EXPECT_EQ(too_many.response.error.code, ErrorCode::kInvalidReplicationFactor);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "controller/controller_service.h"
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/cluster_id_header.h"
@@ -27,6 +29,22 @@ void Fill(const QuorumController& controller, const absl::Status& status, const 
   }
   error->set_code(static_cast<int32_t>(api.code));
   error->set_message(api.message);
+}
+
+// The request's ops, or nullopt with INVALID_REQUEST in `response` for an unknown operation.
+std::optional<std::vector<AlterConfigOp>> ToAlterConfigOps(
+    const google::protobuf::RepeatedPtrField<pb::AlterConfigOp>& request_ops,
+    pb::ErrorResponse* response) {
+  std::vector<AlterConfigOp> ops;
+  for (const pb::AlterConfigOp& op : request_ops) {
+    if (op.op() < 0 || op.op() > 3) {
+      response->mutable_error()->set_code(static_cast<int32_t>(ErrorCode::kInvalidRequest));
+      response->mutable_error()->set_message("unknown config operation");
+      return std::nullopt;
+    }
+    ops.push_back({op.name(), static_cast<AlterOp>(op.op()), op.value()});
+  }
+  return ops;
 }
 
 }  // namespace
@@ -192,16 +210,20 @@ grpc::Status ControllerService::AlterTopicConfigs(grpc::ServerContext* context,
                                                   const pb::AlterTopicConfigsRequest* request,
                                                   pb::ErrorResponse* response) {
   if (RefuseOtherCluster(context, "AlterTopicConfigs", response)) return grpc::Status::OK;
-  std::vector<AlterConfigOp> ops;
-  for (const pb::AlterConfigOp& op : request->ops()) {
-    if (op.op() < 0 || op.op() > 3) {
-      response->mutable_error()->set_code(static_cast<int32_t>(ErrorCode::kInvalidRequest));
-      response->mutable_error()->set_message("unknown config operation");
-      return grpc::Status::OK;
-    }
-    ops.push_back({op.name(), static_cast<AlterOp>(op.op()), op.value()});
-  }
-  absl::StatusOr<ApiError> result = controller_.AlterTopicConfigs(request->topic(), ops);
+  std::optional<std::vector<AlterConfigOp>> ops = ToAlterConfigOps(request->ops(), response);
+  if (!ops.has_value()) return grpc::Status::OK;
+  absl::StatusOr<ApiError> result = controller_.AlterTopicConfigs(request->topic(), *ops);
+  Fill(controller_, result.status(), result.ok() ? *result : ApiError{}, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::AlterBrokerConfigs(grpc::ServerContext* context,
+                                                   const pb::AlterBrokerConfigsRequest* request,
+                                                   pb::ErrorResponse* response) {
+  if (RefuseOtherCluster(context, "AlterBrokerConfigs", response)) return grpc::Status::OK;
+  std::optional<std::vector<AlterConfigOp>> ops = ToAlterConfigOps(request->ops(), response);
+  if (!ops.has_value()) return grpc::Status::OK;
+  absl::StatusOr<ApiError> result = controller_.AlterBrokerConfigs(request->broker(), *ops);
   Fill(controller_, result.status(), result.ok() ? *result : ApiError{}, response);
   return grpc::Status::OK;
 }

@@ -49,6 +49,9 @@ class ControllerService final : public proto_service::Controller::Service {
   grpc::Status AlterTopicConfigs(grpc::ServerContext*,
                                  const proto_service::AlterTopicConfigsRequest*,
                                  proto_service::ErrorResponse*) override;
+  grpc::Status AlterBrokerConfigs(grpc::ServerContext*,
+                                  const proto_service::AlterBrokerConfigsRequest*,
+                                  proto_service::ErrorResponse*) override;
   // Served by standbys too (from their own, possibly lagging, image).
   grpc::Status FetchMetadata(grpc::ServerContext*, const proto_service::FetchMetadataRequest*,
                              proto_service::FetchMetadataResponse*) override;

@@ -217,6 +217,13 @@ absl::StatusOr<ApiError> QuorumController::AlterTopicConfigs(
   });
 }
 
+absl::StatusOr<ApiError> QuorumController::AlterBrokerConfigs(
+    const std::string& broker, const std::vector<AlterConfigOp>& ops) {
+  return Write<ApiError>([&](const MetadataImage& image) {
+    return GenerateIncrementalAlterBrokerConfigs(image, broker, ops);
+  });
+}
+
 absl::StatusOr<RegisterBrokerResponse> QuorumController::RegisterBroker(
     const RegisterBrokerRequest& request) {
   return Write<RegisterBrokerResponse>(

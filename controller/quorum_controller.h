@@ -87,6 +87,9 @@ class QuorumController final : public raft::StateMachine {
   absl::StatusOr<ApiError> AlterPartition(const AlterPartitionRequest& request);
   absl::StatusOr<ApiError> AlterTopicConfigs(const std::string& topic,
                                              const std::vector<AlterConfigOp>& ops);
+  // `broker`: a broker id, or "" for the cluster-wide default.
+  absl::StatusOr<ApiError> AlterBrokerConfigs(const std::string& broker,
+                                              const std::vector<AlterConfigOp>& ops);
   // Preferred-leader election for `partitions` (empty: all), one result per partition.
   absl::StatusOr<std::vector<ReplicationControl::ElectionResult>> ElectLeaders(
       const std::vector<std::pair<std::string, int32_t>>& partitions);

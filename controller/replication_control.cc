@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "controller/config_control.h"
+#include "controller/metadata/broker_configs.h"
 
 namespace karst::controller {
 namespace {
@@ -120,10 +121,17 @@ ControllerResult<CreateTopicResponse> ReplicationControl::GenerateCreateTopic(
                            absl::StrCat("Topic '", request.name, "' already exists."));
     return result;
   }
+  // The cluster-wide dynamic default (KIP-226) wins over this controller's static one.
   const int32_t partitions =
-      request.partitions == -1 ? options_.num_partitions : request.partitions;
-  const int16_t rf = request.replication_factor == -1 ? options_.default_replication_factor
-                                                      : request.replication_factor;
+      request.partitions == -1
+          ? static_cast<int32_t>(EffectiveBrokerInt(image, kClusterDefault, "num.partitions",
+                                                    options_.num_partitions))
+          : request.partitions;
+  const int16_t rf = request.replication_factor == -1
+                         ? static_cast<int16_t>(EffectiveBrokerInt(
+                               image, kClusterDefault, "default.replication.factor",
+                               options_.default_replication_factor))
+                         : request.replication_factor;
   if (partitions <= 0) {
     response.error = Error(ErrorCode::kInvalidPartitions,
                            "Number of partitions was set to an invalid non-positive value.");
@@ -280,10 +288,14 @@ std::vector<proto::MetadataRecord> ReplicationControl::GenerateLeadershipMoves(
     const MetadataImage& image, NodeId broker) const {
   std::vector<proto::MetadataRecord> out;
   for (const auto& [id, topic] : image.topics) {
+    // The topic's value, else the cluster-wide dynamic default (KIP-226), else the static one.
     auto unclean_it = image.configs.find({static_cast<int32_t>(ResourceType::kTopic), topic.name});
-    const bool unclean = unclean_it != image.configs.end() &&
-                         unclean_it->second.count("unclean.leader.election.enable") > 0 &&
-                         unclean_it->second.at("unclean.leader.election.enable") == "true";
+    const bool unclean =
+        unclean_it != image.configs.end() &&
+                unclean_it->second.count("unclean.leader.election.enable") > 0
+            ? unclean_it->second.at("unclean.leader.election.enable") == "true"
+            : EffectiveBrokerBool(image, kClusterDefault, "unclean.leader.election.enable",
+                                  options_.unclean_leader_election_enable);
     for (const auto& [index, p] : topic.partitions) {
       const bool in_isr = Contains(p.isr, broker.value());
       if (!in_isr && p.leader != broker) continue;

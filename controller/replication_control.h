@@ -86,6 +86,7 @@ struct ReassignmentResult {
 struct ReplicationOptions {
   int32_t num_partitions = 1;
   int16_t default_replication_factor = 1;
+  bool unclean_leader_election_enable = false;  // For topics that do not set it.
 };
 
 class ReplicationControl {

@@ -2,13 +2,16 @@
 // spoken to over raw TCP with the generated codecs: DescribeConfigs of a topic (defaults
 // derived from the broker's settings, then dynamic values) and of the broker,
 // IncrementalAlterConfigs set/delete, AlterConfigs replacing the whole dynamic set, invalid
-// values and validate_only, DescribeCluster, and DescribeLogDirs sizes growing with produce.
+// values and validate_only, dynamic broker configs (KIP-226: min.insync.replicas and
+// message.max.bytes applied to Produce, their sources, refused keys and values),
+// DescribeCluster, and DescribeLogDirs sizes growing with produce.
 #include <poll.h>
 #include <sys/socket.h>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -41,6 +44,8 @@ constexpr char kTopic[] = "admin";
 constexpr int8_t kTopicResource = 2;
 constexpr int8_t kBrokerResource = 4;
 constexpr int8_t kTopicConfigSource = 1;
+constexpr int8_t kDynamicBrokerConfigSource = 1;
+constexpr int8_t kDynamicDefaultBrokerConfigSource = 3;
 constexpr int8_t kStaticBrokerConfigSource = 4;
 constexpr int8_t kDefaultConfigSource = 5;
 constexpr int16_t kNoError = 0;
@@ -48,6 +53,8 @@ constexpr int16_t kUnknownTopic = static_cast<int16_t>(kp::ErrorCode::kUnknownTo
 constexpr int16_t kInvalidConfig = static_cast<int16_t>(kp::ErrorCode::kInvalidConfig);
 constexpr int16_t kInvalidRequest = static_cast<int16_t>(kp::ErrorCode::kInvalidRequest);
 constexpr int16_t kTopicAlreadyExists = static_cast<int16_t>(kp::ErrorCode::kTopicAlreadyExists);
+constexpr int16_t kNotEnoughReplicas = static_cast<int16_t>(kp::ErrorCode::kNotEnoughReplicas);
+constexpr int16_t kMessageTooLarge = static_cast<int16_t>(kp::ErrorCode::kMessageTooLarge);
 constexpr absl::Duration kTimeout = absl::Seconds(10);
 // The broker's log.retention.ms in this test, not Kafka's default: topics inherit it.
 constexpr char kBrokerRetentionMs[] = "3600000";
@@ -201,6 +208,58 @@ class KarstdAdmin : public ::testing::Test {
     return response.responses[0];
   }
 
+  std::string Self() const { return absl::StrCat(cluster_->node(0).node_id()); }
+
+  // This broker's configs by name once `ready` holds for them.
+  std::map<std::string, ConfigEntry> BrokerConfigsOnce(
+      const std::function<bool(const std::map<std::string, ConfigEntry>&)>& ready) {
+    std::map<std::string, ConfigEntry> configs;
+    EXPECT_OK(WaitFor(
+        [&] {
+          absl::StatusOr<ConfigResult> result = Describe(kBrokerResource, Self(), 2);
+          if (!result.ok() || result->error_code != kNoError) return false;
+          configs = ByName(*result);
+          return ready(configs);
+        },
+        kTimeout, "the described broker configs"));
+    return configs;
+  }
+
+  // Removes every dynamic broker config (AlterConfigs replaces the whole set) and waits until
+  // this broker's image has none, so other tests see the static settings.
+  void ResetBrokerConfigs() {
+    EXPECT_EQ(Alter(kBrokerResource, "", {}, 1).error_code, kNoError);
+    EXPECT_EQ(Alter(kBrokerResource, Self(), {}, 1).error_code, kNoError);
+    BrokerConfigsOnce([](const auto& c) {
+      for (const auto& [name, e] : c) {
+        if (e.config_source == kDynamicBrokerConfigSource ||
+            e.config_source == kDynamicDefaultBrokerConfigSource) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  // Produce v7 of one batch whose record value has `value_bytes` bytes to partition 0.
+  int16_t Produce(int16_t acks, size_t value_bytes) {
+    rec::BatchBuilder builder({});
+    builder.Add(0, 1'700'000'000'000, "k", std::string(value_bytes, 'v'));
+    absl::StatusOr<std::string> built = builder.Build();
+    EXPECT_OK(built.status());
+    const std::string batch = built.value_or("");  // Outlives the request, which views it.
+    kp::ProduceRequest produce;
+    produce.acks = acks;
+    produce.timeout_ms = 5000;
+    auto& topic = produce.topic_data.emplace_back();
+    topic.name = kTopic;
+    topic.partition_data.push_back({.index = 0, .records = batch});
+    kp::ProduceResponse produced;
+    EXPECT_OK(c_->Call(produce, 7, &produced));
+    if (produced.responses.empty() || produced.responses[0].partition_responses.empty()) return -1;
+    return produced.responses[0].partition_responses[0].error_code;
+  }
+
   static Cluster* cluster_;
   static bool ready_;
   std::unique_ptr<KafkaConnection> c_;
@@ -344,34 +403,135 @@ TEST_F(KarstdAdmin, InvalidValuesAreInvalidConfigWithKafkasMessage) {
 
 TEST_F(KarstdAdmin, DescribesTheBrokersStaticConfigs) {
   const std::string self = absl::StrCat(cluster_->node(0).node_id());
-  for (const std::string& name : {self, std::string()}) {
-    SCOPED_TRACE(absl::StrCat("broker '", name, "'"));
-    ASSERT_OK_AND_ASSIGN(ConfigResult result, Describe(kBrokerResource, name, 2));
-    ASSERT_EQ(result.error_code, kNoError) << result.error_message.value_or("");
-    std::map<std::string, ConfigEntry> configs = ByName(result);
-    for (const char* key : {"num.partitions", "default.replication.factor", "min.insync.replicas",
-                            "auto.create.topics.enable", "log.retention.ms", "log.segment.bytes",
-                            "message.max.bytes", "unclean.leader.election.enable"}) {
-      ASSERT_EQ(configs.count(key), 1u) << key;
-      EXPECT_TRUE(configs[key].read_only) << key;
-    }
-    EXPECT_EQ(configs["num.partitions"].value, "1");
-    EXPECT_EQ(configs["num.partitions"].config_source, kStaticBrokerConfigSource);
-    EXPECT_EQ(configs["log.retention.ms"].value, kBrokerRetentionMs);
-    EXPECT_EQ(configs["log.retention.ms"].config_source, kStaticBrokerConfigSource);
-    EXPECT_EQ(configs["message.max.bytes"].value, "1048588");
-    EXPECT_EQ(configs["message.max.bytes"].config_source, kDefaultConfigSource);
-    EXPECT_EQ(configs["unclean.leader.election.enable"].value, "false");
+  ASSERT_OK_AND_ASSIGN(ConfigResult result, Describe(kBrokerResource, self, 2));
+  ASSERT_EQ(result.error_code, kNoError) << result.error_message.value_or("");
+  std::map<std::string, ConfigEntry> configs = ByName(result);
+  for (const char* key : {"num.partitions", "default.replication.factor", "min.insync.replicas",
+                          "auto.create.topics.enable", "log.retention.ms", "log.segment.bytes",
+                          "message.max.bytes", "unclean.leader.election.enable"}) {
+    ASSERT_EQ(configs.count(key), 1u) << key;
+    EXPECT_FALSE(configs[key].read_only) << key;  // Dynamic (KIP-226).
   }
+  EXPECT_TRUE(configs["node.id"].read_only);
+  EXPECT_TRUE(configs["log.dirs"].read_only);
+  EXPECT_EQ(configs["num.partitions"].value, "1");
+  EXPECT_EQ(configs["num.partitions"].config_source, kStaticBrokerConfigSource);
+  EXPECT_EQ(configs["log.retention.ms"].value, kBrokerRetentionMs);
+  EXPECT_EQ(configs["log.retention.ms"].config_source, kStaticBrokerConfigSource);
+  EXPECT_EQ(configs["message.max.bytes"].value, "1048588");
+  EXPECT_EQ(configs["message.max.bytes"].config_source, kDefaultConfigSource);
+  EXPECT_EQ(configs["unclean.leader.election.enable"].value, "false");
+
+  // "" is the cluster-wide default: only dynamic values, none here.
+  ASSERT_OK_AND_ASSIGN(ConfigResult cluster, Describe(kBrokerResource, "", 2));
+  EXPECT_EQ(cluster.error_code, kNoError);
+  EXPECT_TRUE(cluster.configs.empty());
   ASSERT_OK_AND_ASSIGN(ConfigResult other, Describe(kBrokerResource, "99", 1));
   EXPECT_EQ(other.error_code, kInvalidRequest);
+}
 
-  auto altered = IncrementalAlter(kBrokerResource, self, {{"num.partitions", 0, "3"}}, 1);
-  EXPECT_EQ(altered.error_code, kInvalidRequest);
-  EXPECT_EQ(altered.error_message, "dynamic broker configs are not supported yet");
-  auto replaced = Alter(kBrokerResource, "", {{"num.partitions", "3"}}, 0);
-  EXPECT_EQ(replaced.error_code, kInvalidRequest);
-  EXPECT_EQ(replaced.error_message, "dynamic broker configs are not supported yet");
+// Dynamic broker configs (KIP-226): the cluster-wide min.insync.replicas applies to an RF-1
+// topic that does not set its own; a per-broker value wins over it; deleting them restores the
+// static setting.
+TEST_F(KarstdAdmin, DynamicMinInsyncReplicasGovernsAcksAll) {
+  ResetBrokerConfigs();
+  ASSERT_EQ(Produce(-1, 10), kNoError);
+  auto set = IncrementalAlter(kBrokerResource, "", {{"min.insync.replicas", 0, "2"}}, 1);
+  ASSERT_EQ(set.error_code, kNoError) << set.error_message.value_or("");
+  auto configs =
+      BrokerConfigsOnce([](const auto& c) { return c.at("min.insync.replicas").value == "2"; });
+  EXPECT_EQ(configs["min.insync.replicas"].config_source, kDynamicDefaultBrokerConfigSource);
+  EXPECT_FALSE(configs["min.insync.replicas"].is_default);
+  ASSERT_OK_AND_ASSIGN(ConfigResult cluster, Describe(kBrokerResource, "", 2));
+  ASSERT_EQ(cluster.configs.size(), 1u);
+  EXPECT_EQ(cluster.configs[0].name, "min.insync.replicas");
+  EXPECT_EQ(cluster.configs[0].value, "2");
+  EXPECT_EQ(cluster.configs[0].config_source, kDynamicDefaultBrokerConfigSource);
+  // The topic's default follows it.
+  ASSERT_OK_AND_ASSIGN(ConfigResult topic, Describe(kTopicResource, kTopic, 1));
+  EXPECT_EQ(ByName(topic)["min.insync.replicas"].value, "2");
+
+  EXPECT_EQ(Produce(-1, 10), kNotEnoughReplicas);
+  EXPECT_EQ(Produce(1, 10), kNoError);  // acks=1 does not need the ISR.
+
+  // Per broker > cluster-wide default.
+  set = IncrementalAlter(kBrokerResource, Self(), {{"min.insync.replicas", 0, "1"}}, 0);
+  ASSERT_EQ(set.error_code, kNoError) << set.error_message.value_or("");
+  configs = BrokerConfigsOnce([](const auto& c) {
+    return c.at("min.insync.replicas").config_source == kDynamicBrokerConfigSource;
+  });
+  EXPECT_EQ(configs["min.insync.replicas"].value, "1");
+  EXPECT_EQ(Produce(-1, 10), kNoError);
+
+  auto deleted =
+      IncrementalAlter(kBrokerResource, Self(), {{"min.insync.replicas", 1, std::nullopt}}, 1);
+  ASSERT_EQ(deleted.error_code, kNoError) << deleted.error_message.value_or("");
+  BrokerConfigsOnce([](const auto& c) { return c.at("min.insync.replicas").value == "2"; });
+  EXPECT_EQ(Produce(-1, 10), kNotEnoughReplicas);
+  deleted = IncrementalAlter(kBrokerResource, "", {{"min.insync.replicas", 1, std::nullopt}}, 1);
+  ASSERT_EQ(deleted.error_code, kNoError) << deleted.error_message.value_or("");
+  configs = BrokerConfigsOnce([](const auto& c) {
+    return c.at("min.insync.replicas").config_source == kStaticBrokerConfigSource;
+  });
+  EXPECT_EQ(configs["min.insync.replicas"].value, "1");
+  EXPECT_EQ(Produce(-1, 10), kNoError);
+  ResetBrokerConfigs();
+}
+
+TEST_F(KarstdAdmin, DynamicMessageMaxBytesRefusesLargerBatches) {
+  ResetBrokerConfigs();
+  ASSERT_EQ(Produce(-1, 2000), kNoError);
+  auto set = Alter(kBrokerResource, Self(), {{"message.max.bytes", "1000"}}, 1);
+  ASSERT_EQ(set.error_code, kNoError) << set.error_message.value_or("");
+  auto configs =
+      BrokerConfigsOnce([](const auto& c) { return c.at("message.max.bytes").value == "1000"; });
+  EXPECT_EQ(configs["message.max.bytes"].config_source, kDynamicBrokerConfigSource);
+  EXPECT_EQ(Produce(-1, 2000), kMessageTooLarge);
+  EXPECT_EQ(Produce(-1, 10), kNoError);
+  // AlterConfigs replaces the set: the key not given goes back to the static value.
+  ASSERT_EQ(Alter(kBrokerResource, Self(), {{"log.retention.bytes", "1073741824"}}, 1).error_code,
+            kNoError);
+  configs =
+      BrokerConfigsOnce([](const auto& c) { return c.at("message.max.bytes").value == "1048588"; });
+  EXPECT_EQ(configs["message.max.bytes"].config_source, kDefaultConfigSource);
+  EXPECT_EQ(configs["log.retention.bytes"].config_source, kDynamicBrokerConfigSource);
+  EXPECT_EQ(Produce(-1, 2000), kNoError);
+  ResetBrokerConfigs();
+}
+
+TEST_F(KarstdAdmin, DynamicBrokerConfigsRefuseStaticKeysAndBadValues) {
+  for (const std::string& name : {std::string(), Self()}) {
+    SCOPED_TRACE(absl::StrCat("broker '", name, "'"));
+    auto fixed = IncrementalAlter(kBrokerResource, name, {{"log.dirs", 0, "/tmp/x"}}, 1);
+    EXPECT_EQ(fixed.error_code, kInvalidRequest);
+    EXPECT_EQ(fixed.error_message, "Cannot update these configs dynamically: [log.dirs]");
+    auto replaced = Alter(kBrokerResource, name, {{"node.id", "3"}}, 0);
+    EXPECT_EQ(replaced.error_code, kInvalidRequest);
+    EXPECT_EQ(replaced.error_message, "Cannot update these configs dynamically: [node.id]");
+    const std::string message =
+        "Invalid value 0 for configuration min.insync.replicas: expected an integer in [1, "
+        "2147483647]";
+    auto bad = IncrementalAlter(kBrokerResource, name, {{"min.insync.replicas", 0, "0"}}, 1);
+    EXPECT_EQ(bad.error_code, kInvalidConfig);
+    EXPECT_EQ(bad.error_message, message);
+    auto checked = IncrementalAlter(kBrokerResource, name, {{"min.insync.replicas", 0, "0"}}, 1,
+                                    /*validate_only=*/true);
+    EXPECT_EQ(checked.error_code, kInvalidConfig);
+    EXPECT_EQ(checked.error_message, message);
+    auto valid = IncrementalAlter(kBrokerResource, name, {{"num.partitions", 0, "4"}}, 1,
+                                  /*validate_only=*/true);
+    EXPECT_EQ(valid.error_code, kNoError);
+    auto flag =
+        IncrementalAlter(kBrokerResource, name, {{"auto.create.topics.enable", 0, "maybe"}}, 1);
+    EXPECT_EQ(flag.error_code, kInvalidConfig);
+  }
+  auto not_an_id = IncrementalAlter(kBrokerResource, "broker-1", {{"num.partitions", 0, "2"}}, 1);
+  EXPECT_EQ(not_an_id.error_code, kInvalidRequest);
+  // Nothing changed.
+  ASSERT_OK_AND_ASSIGN(ConfigResult cluster, Describe(kBrokerResource, "", 2));
+  EXPECT_TRUE(cluster.configs.empty());
+  ASSERT_OK_AND_ASSIGN(ConfigResult self, Describe(kBrokerResource, Self(), 2));
+  EXPECT_EQ(ByName(self)["num.partitions"].config_source, kStaticBrokerConfigSource);
 }
 
 TEST_F(KarstdAdmin, DescribeClusterListsTheLiveBroker) {

@@ -58,7 +58,8 @@ absl::Status ControllerRole::Start() {
   store_ = *std::move(store);
   controller_ = std::make_unique<controller::QuorumController>(controller::QuorumControllerOptions{
       .replication = {.num_partitions = config_.num_partitions,
-                      .default_replication_factor = config_.default_replication_factor},
+                      .default_replication_factor = config_.default_replication_factor,
+                      .unclean_leader_election_enable = config_.unclean_leader_election_enable},
       .session_timeout = absl::Milliseconds(config_.broker_session_timeout_ms),
       .seed = SeedFromEntropy(),
       .on_write = [this](absl::Duration queued, absl::Duration processed) {

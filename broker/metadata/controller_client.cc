@@ -233,6 +233,17 @@ absl::StatusOr<pb::ErrorResponse> ControllerClient::AlterTopicConfigs(
       Target::kActiveController, absl::ZeroDuration(), timeout, canceller);
 }
 
+absl::StatusOr<pb::ErrorResponse> ControllerClient::AlterBrokerConfigs(
+    const pb::AlterBrokerConfigsRequest& request, absl::Duration timeout,
+    CallCanceller* canceller) {
+  return Call<pb::ErrorResponse>(
+      "AlterBrokerConfigs",
+      [&](pb::Controller::Stub& s, grpc::ClientContext* c, pb::ErrorResponse* r) {
+        return s.AlterBrokerConfigs(c, request, r);
+      },
+      Target::kActiveController, absl::ZeroDuration(), timeout, canceller);
+}
+
 absl::StatusOr<pb::ElectLeadersResponse> ControllerClient::ElectLeaders(
     const pb::ElectLeadersRequest& request, absl::Duration timeout, CallCanceller* canceller) {
   return Call<pb::ElectLeadersResponse>(

@@ -91,6 +91,9 @@ class ControllerClient {
   absl::StatusOr<controller_rpc::ErrorResponse> AlterTopicConfigs(
       const controller_rpc::AlterTopicConfigsRequest& request, absl::Duration timeout,
       CallCanceller* canceller = nullptr);
+  absl::StatusOr<controller_rpc::ErrorResponse> AlterBrokerConfigs(
+      const controller_rpc::AlterBrokerConfigsRequest& request, absl::Duration timeout,
+      CallCanceller* canceller = nullptr);
   absl::StatusOr<controller_rpc::ElectLeadersResponse> ElectLeaders(
       const controller_rpc::ElectLeadersRequest& request, absl::Duration timeout,
       CallCanceller* canceller = nullptr);

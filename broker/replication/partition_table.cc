@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "controller/metadata/broker_configs.h"
 #include "spdlog/spdlog.h"
 
 namespace karst::broker::replication {
@@ -30,6 +31,18 @@ void Override(const std::map<std::string, std::string>& configs, const char* key
 }
 
 }  // namespace
+
+storage::LogOptions BrokerLogDefaults(const controller::MetadataImage& image, NodeId self,
+                                      const storage::LogOptions& defaults) {
+  storage::LogOptions options = defaults;
+  options.segment_bytes = static_cast<int32_t>(
+      controller::EffectiveBrokerInt(image, self, "log.segment.bytes", options.segment_bytes));
+  options.retention_ms =
+      controller::EffectiveBrokerInt(image, self, "log.retention.ms", options.retention_ms);
+  options.retention_bytes =
+      controller::EffectiveBrokerInt(image, self, "log.retention.bytes", options.retention_bytes);
+  return options;
+}
 
 storage::LogOptions TopicLogOptions(const controller::MetadataImage& image,
                                     const std::string& topic, const storage::LogOptions& defaults) {
@@ -128,7 +141,13 @@ absl::StatusOr<std::shared_ptr<Partition>> PartitionTable::Open(
 }
 
 void PartitionTable::ApplyImage(const controller::MetadataImage& image) {
+  // The topic's value, else this broker's dynamic one (KIP-226), else its static one.
+  const int32_t default_min_isr = static_cast<int32_t>(controller::EffectiveBrokerInt(
+      image, options_.self, "min.insync.replicas", options_.min_insync_replicas));
   std::map<std::string, int32_t> min_isr;
+  for (const auto& [topic_id, topic] : image.topics) {
+    min_isr[topic.name] = default_min_isr;
+  }
   for (const auto& [key, configs] : image.configs) {
     if (key.first != static_cast<int32_t>(controller::ResourceType::kTopic)) continue;
     auto it = configs.find("min.insync.replicas");
@@ -139,11 +158,12 @@ void PartitionTable::ApplyImage(const controller::MetadataImage& image) {
     absl::MutexLock lock(&mu_);
     min_isr_ = std::move(min_isr);
   }
+  const storage::LogOptions log_defaults =
+      BrokerLogDefaults(image, options_.self, options_.log_defaults);
   std::set<TopicPartition> assigned;
   for (const auto& [topic_id, topic] : image.topics) {
-    // Computed for every image, so a changed topic config reaches the open logs too.
-    const storage::LogOptions log_options =
-        TopicLogOptions(image, topic.name, options_.log_defaults);
+    // Computed for every image, so a changed topic or broker config reaches the open logs too.
+    const storage::LogOptions log_options = TopicLogOptions(image, topic.name, log_defaults);
     for (const auto& [index, state] : topic.partitions) {
       if (std::find(state.replicas.begin(), state.replicas.end(), options_.self.value()) ==
           state.replicas.end()) {

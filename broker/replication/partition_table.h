@@ -99,6 +99,11 @@ class PartitionTable {
   std::thread background_;
 };
 
+// The broker's log defaults (its static log.* settings) overridden by its dynamic
+// log.segment.bytes, log.retention.ms and log.retention.bytes (per broker, else cluster-wide).
+storage::LogOptions BrokerLogDefaults(const controller::MetadataImage& image, NodeId self,
+                                      const storage::LogOptions& defaults);
+
 // The log settings of `topic`: the broker's defaults overridden by the topic's configs.
 storage::LogOptions TopicLogOptions(const controller::MetadataImage& image,
                                     const std::string& topic, const storage::LogOptions& defaults);

@@ -4,10 +4,13 @@
 // replaces a topic's whole dynamic config set, so it becomes SET ops for the keys given and
 // DELETE ops for the topic's other dynamic keys (read from this broker's image).
 // validate_only requests are checked here with the shared topic config table and not sent.
+// Broker resources (KIP-226: a broker id, or "" for the cluster-wide default) go the same way
+// to AlterBrokerConfigs, checked locally with controller/metadata/broker_configs.h.
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "broker/kafka/handlers/handlers.h"
+#include "controller/metadata/broker_configs.h"
 #include "controller/metadata/topic_configs.h"
 
 namespace karst::broker::kafka {
@@ -68,12 +71,53 @@ Outcome AlterTopic(BrokerContext& ctx, const controller::MetadataImage& image,
   return outcome;
 }
 
-// Refuses what is not a topic: dynamic broker configs are not stored yet.
-std::optional<Outcome> RefuseNonTopic(int8_t resource_type) {
-  if (resource_type == static_cast<int8_t>(controller::ResourceType::kTopic)) return std::nullopt;
-  if (resource_type == static_cast<int8_t>(controller::ResourceType::kBroker)) {
-    // TODO(#6): dynamic broker configs.
-    return Fail(ErrorCode::kInvalidRequest, "dynamic broker configs are not supported yet");
+// The checks the controller would make on a broker resource, for validate_only.
+Outcome ValidateBrokerLocally(const controller_rpc::AlterBrokerConfigsRequest& request) {
+  if (absl::Status s = controller::CheckBrokerResourceName(request.broker()); !s.ok()) {
+    return Fail(ErrorCode::kInvalidRequest, std::string(s.message()));
+  }
+  std::vector<std::string> names;
+  for (const controller_rpc::AlterConfigOp& op : request.ops()) names.push_back(op.name());
+  if (absl::Status s = controller::CheckDynamicBrokerConfigNames(names); !s.ok()) {
+    return Fail(ErrorCode::kInvalidRequest, std::string(s.message()));
+  }
+  for (const controller_rpc::AlterConfigOp& op : request.ops()) {
+    if (op.op() == kAppend || op.op() == kSubtract) {
+      return Fail(
+          ErrorCode::kInvalidConfig,
+          absl::StrCat("Config value append/subtract is not allowed for config ", op.name()));
+    }
+    if (op.op() == kSet) {
+      if (auto checked = controller::CheckBrokerConfig(op.name(), op.value()); !checked.ok()) {
+        return Fail(ErrorCode::kInvalidConfig, std::string(checked.status().message()));
+      }
+    }
+  }
+  return {};
+}
+
+Outcome AlterBroker(BrokerContext& ctx, const controller_rpc::AlterBrokerConfigsRequest& request,
+                    bool validate_only) {
+  if (validate_only) return ValidateBrokerLocally(request);
+  absl::StatusOr<controller_rpc::ErrorResponse> result =
+      ctx.controller->AlterBrokerConfigs(request, ctx.settings.admin_timeout);
+  if (!result.ok()) {
+    return Fail(ControllerCallError(result.status()), std::string(result.status().message()));
+  }
+  Outcome outcome{static_cast<ErrorCode>(result->error().code()), std::nullopt};
+  if (!result->error().message().empty()) outcome.message = result->error().message();
+  return outcome;
+}
+
+bool IsBroker(int8_t resource_type) {
+  return resource_type == static_cast<int8_t>(controller::ResourceType::kBroker);
+}
+
+// Refuses what is neither a topic nor a broker.
+std::optional<Outcome> RefuseUnsupported(int8_t resource_type) {
+  if (resource_type == static_cast<int8_t>(controller::ResourceType::kTopic) ||
+      IsBroker(resource_type)) {
+    return std::nullopt;
   }
   return Fail(ErrorCode::kInvalidRequest,
               absl::StrCat("Unsupported resource type: ", static_cast<int>(resource_type)));
@@ -95,41 +139,58 @@ bool HasDuplicateKeys(const Configs& configs) {
   return false;
 }
 
-Outcome ReplaceTopicConfigs(BrokerContext& ctx, const controller::MetadataImage& image,
-                            const kp::AlterConfigsRequest::AlterConfigsResource& resource,
-                            bool validate_only) {
-  controller_rpc::AlterTopicConfigsRequest alter;
-  alter.set_topic(resource.resource_name);
+// AlterConfigs replaces a resource's whole dynamic set: SET ops for the keys given and
+// DELETE ops for its other dynamic keys (read from this broker's image). Fills `ops`.
+template <typename Ops>
+std::optional<Outcome> ReplaceOps(const controller::MetadataImage& image,
+                                  const kp::AlterConfigsRequest::AlterConfigsResource& resource,
+                                  Ops* ops) {
   std::set<std::string> given;
   for (const auto& config : resource.configs) {
     if (!config.value.has_value()) {
       return Fail(ErrorCode::kInvalidRequest,
-                  absl::StrCat("Null value not supported for topic configs: ", config.name));
+                  absl::StrCat(IsBroker(resource.resource_type)
+                                   ? "Null value not supported for broker configs: "
+                                   : "Null value not supported for topic configs: ",
+                               config.name));
     }
-    controller_rpc::AlterConfigOp* op = alter.add_ops();
+    controller_rpc::AlterConfigOp* op = ops->Add();
     op->set_name(config.name);
     op->set_op(kSet);
     op->set_value(*config.value);
     given.insert(config.name);
   }
-  if (auto it = image.configs.find(
-          {static_cast<int32_t>(controller::ResourceType::kTopic), resource.resource_name});
+  if (auto it = image.configs.find({resource.resource_type, resource.resource_name});
       it != image.configs.end()) {
     for (const auto& [name, value] : it->second) {
       if (given.count(name) > 0) continue;
-      controller_rpc::AlterConfigOp* op = alter.add_ops();
+      controller_rpc::AlterConfigOp* op = ops->Add();
       op->set_name(name);
       op->set_op(kDelete);
     }
   }
+  return std::nullopt;
+}
+
+Outcome ReplaceConfigs(BrokerContext& ctx, const controller::MetadataImage& image,
+                       const kp::AlterConfigsRequest::AlterConfigsResource& resource,
+                       bool validate_only) {
+  if (IsBroker(resource.resource_type)) {
+    controller_rpc::AlterBrokerConfigsRequest alter;
+    alter.set_broker(resource.resource_name);
+    if (auto refused = ReplaceOps(image, resource, alter.mutable_ops())) return *refused;
+    return AlterBroker(ctx, alter, validate_only);
+  }
+  controller_rpc::AlterTopicConfigsRequest alter;
+  alter.set_topic(resource.resource_name);
+  if (auto refused = ReplaceOps(image, resource, alter.mutable_ops())) return *refused;
   return AlterTopic(ctx, image, alter, validate_only);
 }
 
-Outcome IncrementalAlterTopicConfigs(
-    BrokerContext& ctx, const controller::MetadataImage& image,
-    const kp::IncrementalAlterConfigsRequest::AlterConfigsResource& resource, bool validate_only) {
-  controller_rpc::AlterTopicConfigsRequest alter;
-  alter.set_topic(resource.resource_name);
+// IncrementalAlterConfigs' ops, as the controller takes them. Fills `ops`.
+template <typename Ops>
+std::optional<Outcome> IncrementalOps(
+    const kp::IncrementalAlterConfigsRequest::AlterConfigsResource& resource, Ops* ops) {
   for (const auto& config : resource.configs) {
     if (config.config_operation < kSet || config.config_operation > kSubtract) {
       return Fail(ErrorCode::kInvalidRequest,
@@ -140,28 +201,43 @@ Outcome IncrementalAlterTopicConfigs(
       return Fail(ErrorCode::kInvalidRequest,
                   absl::StrCat("Null value not supported for : ", config.name));
     }
-    controller_rpc::AlterConfigOp* op = alter.add_ops();
+    controller_rpc::AlterConfigOp* op = ops->Add();
     op->set_name(config.name);
     op->set_op(config.config_operation);
     op->set_value(config.value.value_or(""));
   }
+  return std::nullopt;
+}
+
+Outcome IncrementalAlterConfigs(
+    BrokerContext& ctx, const controller::MetadataImage& image,
+    const kp::IncrementalAlterConfigsRequest::AlterConfigsResource& resource, bool validate_only) {
+  if (IsBroker(resource.resource_type)) {
+    controller_rpc::AlterBrokerConfigsRequest alter;
+    alter.set_broker(resource.resource_name);
+    if (auto refused = IncrementalOps(resource, alter.mutable_ops())) return *refused;
+    return AlterBroker(ctx, alter, validate_only);
+  }
+  controller_rpc::AlterTopicConfigsRequest alter;
+  alter.set_topic(resource.resource_name);
+  if (auto refused = IncrementalOps(resource, alter.mutable_ops())) return *refused;
   return AlterTopic(ctx, image, alter, validate_only);
 }
 
-// The per-resource checks both alter APIs share, then `alter_topic` for each topic resource.
-template <typename Response, typename Request, typename AlterTopic>
-Response AlterEach(const Request& request, const AlterTopic& alter_topic) {
+// The per-resource checks both alter APIs share, then `alter` for each resource.
+template <typename Response, typename Request, typename Alter>
+Response AlterEach(const Request& request, const Alter& alter) {
   Response response;
   for (const auto& resource : request.resources) {
     auto& result = response.responses.emplace_back();
     result.resource_type = resource.resource_type;
     result.resource_name = resource.resource_name;
-    if (std::optional<Outcome> refused = RefuseNonTopic(resource.resource_type)) {
+    if (std::optional<Outcome> refused = RefuseUnsupported(resource.resource_type)) {
       Fill(*refused, result);
     } else if (HasDuplicateKeys(resource.configs)) {
       Fill(Fail(ErrorCode::kInvalidRequest, "Error due to duplicate config keys"), result);
     } else {
-      Fill(alter_topic(resource), result);
+      Fill(alter(resource), result);
     }
   }
   return response;
@@ -174,7 +250,7 @@ void HandleAlterConfigs(BrokerContext& ctx, const RequestInfo& /*info*/,
                         const Reply<kp::AlterConfigsResponse>& reply) {
   std::shared_ptr<const controller::MetadataImage> image = ctx.image();
   reply(AlterEach<kp::AlterConfigsResponse>(request, [&](const auto& resource) {
-    return ReplaceTopicConfigs(ctx, *image, resource, request.validate_only);
+    return ReplaceConfigs(ctx, *image, resource, request.validate_only);
   }));
 }
 
@@ -183,7 +259,7 @@ void HandleIncrementalAlterConfigs(BrokerContext& ctx, const RequestInfo& /*info
                                    const Reply<kp::IncrementalAlterConfigsResponse>& reply) {
   std::shared_ptr<const controller::MetadataImage> image = ctx.image();
   reply(AlterEach<kp::IncrementalAlterConfigsResponse>(request, [&](const auto& resource) {
-    return IncrementalAlterTopicConfigs(ctx, *image, resource, request.validate_only);
+    return IncrementalAlterConfigs(ctx, *image, resource, request.validate_only);
   }));
 }
 

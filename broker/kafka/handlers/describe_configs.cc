@@ -1,10 +1,12 @@
 // DescribeConfigs (key 32): a topic's configs with their effective values (the topic's
 // dynamic value, else the default this broker derives from its own settings, else Kafka's),
-// and this broker's static configs. Answered from the broker's metadata image; synonyms and
-// documentation are left empty, which Kafka allows when they are not asked for.
+// this broker's configs (dynamic over static, KIP-226) and the cluster-wide dynamic defaults.
+// Answered from the broker's metadata image; synonyms and documentation are left empty, which Kafka
+// allows when they are not asked for.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "broker/kafka/handlers/handlers.h"
+#include "controller/metadata/broker_configs.h"
 #include "controller/metadata/topic_configs.h"
 
 namespace karst::broker::kafka {
@@ -15,6 +17,7 @@ using Entry = kp::DescribeConfigsResponse::DescribeConfigsResourceResult;
 
 // Kafka's DescribeConfigsResponse.ConfigSource.
 constexpr int8_t kTopicConfig = 1;
+constexpr int8_t kDynamicDefaultBrokerConfig = 3;
 constexpr int8_t kStaticBrokerConfig = 4;
 constexpr int8_t kDefaultConfig = 5;
 // Kafka's DescribeConfigsResponse.ConfigType.
@@ -49,8 +52,15 @@ bool Wanted(const std::optional<std::vector<std::string>>& keys, const std::stri
 void DescribeTopic(BrokerContext& ctx, const controller::MetadataImage& image,
                    const kp::DescribeConfigsRequest::DescribeConfigsResource& resource,
                    Result& result) {
-  std::optional<std::vector<controller::ConfigEntry>> entries = controller::DescribeTopicConfigs(
-      image, resource.resource_name, ctx.settings.topic_config_defaults);
+  // A topic's defaults follow this broker's dynamic configs (KIP-226) over its static ones.
+  std::map<std::string, std::string> defaults = ctx.settings.topic_config_defaults;
+  for (const auto& [topic_key, broker_key] : controller::TopicConfigBrokerSynonyms()) {
+    if (auto dynamic = controller::FindDynamicBrokerConfig(image, ctx.self, broker_key)) {
+      defaults[topic_key] = dynamic->value;
+    }
+  }
+  std::optional<std::vector<controller::ConfigEntry>> entries =
+      controller::DescribeTopicConfigs(image, resource.resource_name, defaults);
   if (!entries.has_value()) {
     result.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
     result.error_message = absl::StrCat("The topic '", resource.resource_name, "' does not exist.");
@@ -72,13 +82,36 @@ void DescribeTopic(BrokerContext& ctx, const controller::MetadataImage& image,
   }
 }
 
-void DescribeBroker(BrokerContext& ctx,
+// "" is the cluster-wide default: only its dynamic values, as Kafka shows it.
+void DescribeClusterDefault(BrokerContext& ctx, const controller::MetadataImage& image,
+                            const kp::DescribeConfigsRequest::DescribeConfigsResource& resource,
+                            Result& result) {
+  auto it = image.configs.find({static_cast<int32_t>(controller::ResourceType::kBroker), ""});
+  if (it == image.configs.end()) return;
+  for (const auto& [name, value] : it->second) {
+    if (!Wanted(resource.configuration_keys, name)) continue;
+    Entry& out = result.configs.emplace_back();
+    out.name = name;
+    out.value = value;
+    out.read_only = false;
+    out.is_default = false;
+    out.config_source = kDynamicDefaultBrokerConfig;
+    out.is_sensitive = false;
+    if (auto s = ctx.settings.static_configs.find(name); s != ctx.settings.static_configs.end()) {
+      out.config_type = s->second.type;
+    }
+    out.documentation = std::nullopt;
+  }
+}
+
+// This broker's configs: its dynamic value (its own, else the cluster-wide default), else its
+// static one. The dynamic keys are not read-only.
+void DescribeBroker(BrokerContext& ctx, const controller::MetadataImage& image,
                     const kp::DescribeConfigsRequest::DescribeConfigsResource& resource,
                     Result& result) {
-  // "" is the cluster-wide default; a broker answers for itself only (Kafka's ConfigHelper).
+  // A broker answers for itself only (Kafka's ConfigHelper).
   int32_t id;
-  if (!resource.resource_name.empty() &&
-      (!absl::SimpleAtoi(resource.resource_name, &id) || id != ctx.self.value())) {
+  if (!absl::SimpleAtoi(resource.resource_name, &id) || id != ctx.self.value()) {
     result.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
     result.error_message = absl::StrCat("Unexpected broker id, expected ", ctx.self.value(),
                                         " or empty string, but received ", resource.resource_name);
@@ -89,9 +122,14 @@ void DescribeBroker(BrokerContext& ctx,
     Entry& out = result.configs.emplace_back();
     out.name = name;
     out.value = config.value;
-    out.read_only = true;
+    out.read_only = controller::FindDynamicBrokerConfigDef(name) == nullptr;
     out.is_default = config.is_default;
     out.config_source = config.is_default ? kDefaultConfig : kStaticBrokerConfig;
+    if (auto dynamic = controller::FindDynamicBrokerConfig(image, ctx.self, name)) {
+      out.value = dynamic->value;
+      out.is_default = false;
+      out.config_source = static_cast<int8_t>(dynamic->source);
+    }
     out.is_sensitive = false;
     out.config_type = config.type;
     out.documentation = std::nullopt;
@@ -115,7 +153,11 @@ void HandleDescribeConfigs(BrokerContext& ctx, const RequestInfo& /*info*/,
         DescribeTopic(ctx, *image, resource, result);
         break;
       case controller::ResourceType::kBroker:
-        DescribeBroker(ctx, resource, result);
+        if (resource.resource_name.empty()) {
+          DescribeClusterDefault(ctx, *image, resource, result);
+        } else {
+          DescribeBroker(ctx, *image, resource, result);
+        }
         break;
       default:
         // TODO(#6): BROKER_LOGGER (8) and the other resource types.

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "broker/kafka/handlers/handlers.h"
+#include "controller/metadata/broker_configs.h"
 #include "spdlog/spdlog.h"
 
 namespace karst::broker::kafka {
@@ -40,7 +41,7 @@ Topic Describe(const controller::MetadataImage& image, const controller::TopicIm
 Topic CreateMissing(BrokerContext& ctx, const std::string& name, bool allowed) {
   Topic out;
   out.name = name;
-  if (!allowed || !ctx.settings.auto_create_topics_enable) {
+  if (!allowed) {
     out.error_code = static_cast<int16_t>(ErrorCode::kUnknownTopicOrPartition);
     return out;
   }
@@ -138,7 +139,11 @@ void HandleMetadata(BrokerContext& ctx, const RequestInfo& info, const kp::Metad
         pending.error_code = static_cast<int16_t>(ErrorCode::kLeaderNotAvailable);
         response.topics.push_back(std::move(pending));
       } else {
-        const bool allowed = info.version < 4 || request.allow_auto_topic_creation;
+        // auto.create.topics.enable: this broker's dynamic value (KIP-226), else its static one.
+        const bool allowed =
+            (info.version < 4 || request.allow_auto_topic_creation) &&
+            controller::EffectiveBrokerBool(*image, ctx.self, "auto.create.topics.enable",
+                                            ctx.settings.auto_create_topics_enable);
         response.topics.push_back(CreateMissing(ctx, name, allowed));
       }
     }

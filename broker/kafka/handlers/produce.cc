@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "broker/kafka/handlers/handlers.h"
+#include "controller/metadata/broker_configs.h"
 
 namespace karst::broker::kafka {
 namespace {
@@ -51,10 +52,15 @@ void HandleProduce(BrokerContext& ctx, const RequestInfo& info, kp::ProduceReque
     kp::ProduceResponse::TopicProduceResponse& t = pending->response.responses.emplace_back();
     t.name = topic.name;
     const controller::TopicImage* known = image->FindTopic(topic.name);
+    // The topic's value, else this broker's dynamic one (KIP-226), else its static one.
     const int32_t min_isr =
-        TopicInt(*image, topic.name, "min.insync.replicas", ctx.settings.min_insync_replicas);
+        TopicInt(*image, topic.name, "min.insync.replicas",
+                 static_cast<int32_t>(controller::EffectiveBrokerInt(
+                     *image, ctx.self, "min.insync.replicas", ctx.settings.min_insync_replicas)));
     const int32_t max_bytes =
-        TopicInt(*image, topic.name, "max.message.bytes", ctx.settings.message_max_bytes);
+        TopicInt(*image, topic.name, "max.message.bytes",
+                 static_cast<int32_t>(controller::EffectiveBrokerInt(
+                     *image, ctx.self, "message.max.bytes", ctx.settings.message_max_bytes)));
     for (const auto& data : topic.partition_data) {
       PartitionResponse& p = t.partition_responses.emplace_back();
       p.index = data.index;
