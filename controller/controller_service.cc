@@ -142,6 +142,20 @@ grpc::Status ControllerService::CreatePartitions(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status ControllerService::AllocateProducerIds(grpc::ServerContext* context,
+                                                    const pb::AllocateProducerIdsRequest* request,
+                                                    pb::AllocateProducerIdsResponse* response) {
+  if (RefuseOtherCluster(context, "AllocateProducerIds", response)) return grpc::Status::OK;
+  absl::StatusOr<ProducerIdBlock> result =
+      controller_.AllocateProducerIds(NodeId(request->broker_id()), request->broker_epoch());
+  Fill(controller_, result.status(), result.ok() ? result->error : ApiError{}, response);
+  if (result.ok() && result->error.ok()) {
+    response->set_producer_id_start(result->first);
+    response->set_producer_id_len(result->size);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status ControllerService::ElectLeaders(grpc::ServerContext* context,
                                              const pb::ElectLeadersRequest* request,
                                              pb::ElectLeadersResponse* response) {

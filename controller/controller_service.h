@@ -57,6 +57,9 @@ class ControllerService final : public proto_service::Controller::Service {
                              proto_service::FetchMetadataResponse*) override;
   grpc::Status ElectLeaders(grpc::ServerContext*, const proto_service::ElectLeadersRequest*,
                             proto_service::ElectLeadersResponse*) override;
+  grpc::Status AllocateProducerIds(grpc::ServerContext*,
+                                   const proto_service::AllocateProducerIdsRequest*,
+                                   proto_service::AllocateProducerIdsResponse*) override;
   grpc::Status AlterPartitionReassignments(
       grpc::ServerContext*, const proto_service::AlterPartitionReassignmentsRequest*,
       proto_service::AlterPartitionReassignmentsResponse*) override;

@@ -129,6 +129,7 @@ TEST_F(ControllerServiceTest, StandbysNameTheActiveControllerWhichServesWrites) 
            response.error().code() == 41 && response.controller().active_controller_id() == active;
   }));
 
+  std::vector<int64_t> epochs;
   for (int id = 1; id <= 2; ++id) {
     pb::RegisterBrokerRequest reg;
     reg.set_broker_id(id);
@@ -136,6 +137,7 @@ TEST_F(ControllerServiceTest, StandbysNameTheActiveControllerWhichServesWrites) 
     pb::RegisterBrokerResponse reg_response;
     ASSERT_TRUE(stub(active).RegisterBroker(Context().get(), reg, &reg_response).ok());
     ASSERT_EQ(reg_response.error().code(), 0) << reg_response.error().message();
+    epochs.push_back(reg_response.broker_epoch());
     pb::BrokerHeartbeatRequest beat;
     beat.set_broker_id(id);
     beat.set_broker_epoch(reg_response.broker_epoch());
@@ -165,6 +167,27 @@ TEST_F(ControllerServiceTest, StandbysNameTheActiveControllerWhichServesWrites) 
   EXPECT_EQ(shrunk.error().code(), 37);  // INVALID_PARTITIONS.
   EXPECT_EQ(shrunk.error().message(),
             "Topic currently has 2 partitions, which is higher than the requested 1.");
+
+  // Producer-id blocks never overlap, across brokers; a stale broker epoch is refused.
+  std::vector<std::pair<int64_t, int32_t>> blocks;
+  for (int id : {1, 2, 1}) {
+    pb::AllocateProducerIdsRequest allocate;
+    allocate.set_broker_id(id);
+    allocate.set_broker_epoch(epochs[static_cast<size_t>(id - 1)]);
+    pb::AllocateProducerIdsResponse block;
+    ASSERT_TRUE(stub(active).AllocateProducerIds(Context().get(), allocate, &block).ok());
+    ASSERT_EQ(block.error().code(), 0) << block.error().message();
+    blocks.emplace_back(block.producer_id_start(), block.producer_id_len());
+  }
+  EXPECT_EQ(blocks[0], std::make_pair(int64_t{0}, 1000));
+  EXPECT_EQ(blocks[1], std::make_pair(int64_t{1000}, 1000));
+  EXPECT_EQ(blocks[2], std::make_pair(int64_t{2000}, 1000));
+  pb::AllocateProducerIdsRequest stale;
+  stale.set_broker_id(1);
+  stale.set_broker_epoch(epochs[0] + 100);
+  pb::AllocateProducerIdsResponse refused;
+  ASSERT_TRUE(stub(active).AllocateProducerIds(Context().get(), stale, &refused).ok());
+  EXPECT_NE(refused.error().code(), 0);
 }
 
 TEST_F(ControllerServiceTest, RefusesCallsFromAnotherClusterWithInconsistentClusterId) {

@@ -210,6 +210,13 @@ absl::StatusOr<std::vector<ReassignmentResult>> QuorumController::AlterPartition
   });
 }
 
+absl::StatusOr<ProducerIdBlock> QuorumController::AllocateProducerIds(NodeId broker,
+                                                                      int64_t broker_epoch) {
+  return Write<ProducerIdBlock>([&](const MetadataImage& image) {
+    return GenerateAllocateProducerIds(image, broker, broker_epoch);
+  });
+}
+
 absl::StatusOr<ApiError> QuorumController::AlterTopicConfigs(
     const std::string& topic, const std::vector<AlterConfigOp>& ops) {
   return Write<ApiError>([&](const MetadataImage& image) {

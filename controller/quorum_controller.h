@@ -28,6 +28,7 @@
 #include "controller/cluster_control.h"
 #include "controller/config_control.h"
 #include "controller/metadata/metadata_delta.h"
+#include "controller/producer_id_control.h"
 #include "controller/replication_control.h"
 #include "proto/metadata.pb.h"
 #include "raft/node/node.h"
@@ -96,6 +97,8 @@ class QuorumController final : public raft::StateMachine {
   // Partition reassignment (KIP-455), one result per request entry.
   absl::StatusOr<std::vector<ReassignmentResult>> AlterPartitionReassignments(
       const std::vector<ReassignmentRequest>& requests);
+  // A block of producer ids for a registered broker (KIP-730).
+  absl::StatusOr<ProducerIdBlock> AllocateProducerIds(NodeId broker, int64_t broker_epoch);
   // The broker's epoch in the response is the offset its registration committed at.
   absl::StatusOr<RegisterBrokerResponse> RegisterBroker(const RegisterBrokerRequest& request);
   absl::StatusOr<BrokerHeartbeatResponse> BrokerHeartbeat(const BrokerHeartbeatRequest& request);
