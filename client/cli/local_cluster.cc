@@ -208,6 +208,7 @@ absl::Status LocalCluster::Start(const std::string& karstd, StartMode mode,
 
 absl::Status LocalCluster::CheckReady(const NodeLayout& node, absl::Duration timeout) {
   RETURN_IF_ERROR(CheckHealthz(node.address, node.admin_port, timeout, clock_));
+  RETURN_IF_ERROR(CheckReadyz(node.address, node.admin_port, timeout, clock_));
   if (!node.IsBroker()) return absl::OkStatus();
   ASSIGN_OR_RETURN(const std::vector<int32_t> ids,
                    FetchBrokerIds(node.address, node.kafka_port, timeout, clock_));

@@ -179,6 +179,17 @@ absl::Status CheckHealthz(const std::string& address, int admin_port, absl::Dura
   return absl::OkStatus();
 }
 
+absl::Status CheckReadyz(const std::string& address, int admin_port, absl::Duration timeout,
+                         Clock& clock) {
+  ASSIGN_OR_RETURN(const HttpResponse response,
+                   HttpGet(address, admin_port, "/readyz", timeout, clock));
+  if (response.status_code != 200) {
+    return absl::UnavailableError(absl::StrCat("/readyz answered ", response.status_code, ": ",
+                                               absl::StripAsciiWhitespace(response.body)));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<int32_t>> FetchBrokerIds(const std::string& address, int port,
                                                     absl::Duration timeout, Clock& clock) {
   const std::string context = absl::StrCat("metadata from ", address, ":", port);

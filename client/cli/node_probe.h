@@ -29,6 +29,12 @@ absl::StatusOr<HttpResponse> HttpGet(const std::string& address, int port, const
 absl::Status CheckHealthz(const std::string& address, int admin_port, absl::Duration timeout,
                           Clock& clock);
 
+// OK iff GET /readyz answers 200: a broker registered, unfenced and caught up with the
+// metadata log, a controller that knows the active one. Errors: HttpGet's; kUnavailable
+// naming what the node says is missing.
+absl::Status CheckReadyz(const std::string& address, int admin_port, absl::Duration timeout,
+                         Clock& clock);
+
 // The broker ids listed by a Metadata v1 request (no topics) sent to address:port.
 // Errors: as HttpGet, plus kUnavailable for an undecodable response.
 absl::StatusOr<std::vector<int32_t>> FetchBrokerIds(const std::string& address, int port,
