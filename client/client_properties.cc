@@ -4,8 +4,126 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "common/status_macros.h"
 
 namespace karst::client {
+namespace {
+
+absl::StatusOr<int32_t> PositiveInt(const std::string& key, const std::string& value,
+                                    int32_t min = 1) {
+  int32_t n = 0;
+  if (!absl::SimpleAtoi(value, &n) || n < min) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, ": expected an integer >= ", min, ", got \"", value, "\""));
+  }
+  return n;
+}
+
+absl::StatusOr<absl::Duration> Millis(const std::string& key, const std::string& value,
+                                      int32_t min = 1) {
+  ASSIGN_OR_RETURN(const int32_t ms, PositiveInt(key, value, min));
+  return absl::Milliseconds(ms);
+}
+
+absl::StatusOr<kafka::record::Compression> CompressionType(const std::string& value) {
+  using kafka::record::Compression;
+  for (Compression c : {Compression::kNone, Compression::kGzip, Compression::kSnappy,
+                        Compression::kLz4, Compression::kZstd}) {
+    if (value == kafka::record::CompressionName(c)) return c;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "compression.type: expected none, gzip, snappy, lz4 or zstd, got \"", value, "\""));
+}
+
+// Sets one producer option; false when `key` is not a producer property.
+absl::StatusOr<bool> SetProducerOption(ProducerOptions& o, const std::string& key,
+                                       const std::string& value) {
+  if (key == "acks") {
+    if (value == "all" || value == "-1") {
+      o.acks = Acks::kAll;
+    } else if (value == "1") {
+      o.acks = Acks::kLeader;
+    } else if (value == "0") {
+      o.acks = Acks::kNone;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("acks: expected 0, 1, all or -1, got \"", value, "\""));
+    }
+  } else if (key == "linger.ms") {
+    ASSIGN_OR_RETURN(o.linger, Millis(key, value, 0));
+  } else if (key == "batch.size") {
+    ASSIGN_OR_RETURN(o.batch_size, PositiveInt(key, value, 0));
+  } else if (key == "compression.type") {
+    ASSIGN_OR_RETURN(o.compression, CompressionType(value));
+  } else if (key == "request.timeout.ms") {
+    ASSIGN_OR_RETURN(o.request_timeout, Millis(key, value));
+  } else if (key == "delivery.timeout.ms") {
+    ASSIGN_OR_RETURN(o.delivery_timeout, Millis(key, value));
+  } else if (key == "retries") {
+    ASSIGN_OR_RETURN(o.retries, PositiveInt(key, value, 0));
+  } else if (key == "retry.backoff.ms") {
+    ASSIGN_OR_RETURN(o.retry_backoff, Millis(key, value, 0));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+absl::StatusOr<bool> SetConsumerOption(ConsumerOptions& o, const std::string& key,
+                                       const std::string& value) {
+  if (key == "auto.offset.reset") {
+    if (value == "earliest") {
+      o.auto_offset_reset = OffsetReset::kEarliest;
+    } else if (value == "latest") {
+      o.auto_offset_reset = OffsetReset::kLatest;
+    } else if (value == "none") {
+      o.auto_offset_reset = OffsetReset::kNone;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "auto.offset.reset: expected earliest, latest or none, got \"", value, "\""));
+    }
+  } else if (key == "fetch.min.bytes") {
+    ASSIGN_OR_RETURN(o.fetch_min_bytes, PositiveInt(key, value, 0));
+  } else if (key == "fetch.max.wait.ms") {
+    ASSIGN_OR_RETURN(o.fetch_max_wait, Millis(key, value, 0));
+  } else if (key == "fetch.max.bytes") {
+    ASSIGN_OR_RETURN(o.fetch_max_bytes, PositiveInt(key, value));
+  } else if (key == "max.partition.fetch.bytes") {
+    ASSIGN_OR_RETURN(o.max_partition_fetch_bytes, PositiveInt(key, value));
+  } else if (key == "max.poll.records") {
+    ASSIGN_OR_RETURN(o.max_poll_records, PositiveInt(key, value));
+  } else if (key == "request.timeout.ms") {
+    ASSIGN_OR_RETURN(o.request_timeout, Millis(key, value));
+  } else if (key == "retry.backoff.ms") {
+    ASSIGN_OR_RETURN(o.retry_backoff, Millis(key, value, 0));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// Shared by producer and consumer: bootstrap.servers, client.id, then `set` for the rest.
+template <typename Options, typename Setter>
+absl::StatusOr<Options> FromProperties(const Properties& properties, const char* kind, Setter set) {
+  Options options;
+  bool have_bootstrap = false;
+  for (const auto& [key, value] : properties) {
+    if (key == "bootstrap.servers") {
+      ASSIGN_OR_RETURN(options.bootstrap_servers, ParseBootstrapServers(value));
+      have_bootstrap = true;
+    } else if (key == "client.id") {
+      options.client_id = value;
+    } else {
+      ASSIGN_OR_RETURN(const bool known, set(options, key, value));
+      if (!known)
+        return absl::InvalidArgumentError(absl::StrCat("unknown ", kind, " property: ", key));
+    }
+  }
+  if (!have_bootstrap) return absl::InvalidArgumentError("bootstrap.servers is required");
+  return options;
+}
+
+}  // namespace
 
 absl::StatusOr<Properties> ParseProperties(absl::string_view text) {
   Properties properties;
@@ -70,6 +188,14 @@ absl::StatusOr<AdminClientOptions> AdminClientOptionsFromProperties(const Proper
   }
   if (!have_bootstrap) return absl::InvalidArgumentError("bootstrap.servers is required");
   return options;
+}
+
+absl::StatusOr<ProducerOptions> ProducerOptionsFromProperties(const Properties& properties) {
+  return FromProperties<ProducerOptions>(properties, "producer", SetProducerOption);
+}
+
+absl::StatusOr<ConsumerOptions> ConsumerOptionsFromProperties(const Properties& properties) {
+  return FromProperties<ConsumerOptions>(properties, "consumer", SetConsumerOption);
 }
 
 }  // namespace karst::client

@@ -1,5 +1,6 @@
 // Client configuration in Kafka's property names: parsing Java .properties text (as given to
-// `--command-config`) and turning properties into AdminClientOptions. Pure functions.
+// `--command-config`) and turning properties into AdminClientOptions, ProducerOptions and
+// ConsumerOptions. Pure functions.
 #ifndef KARST_CLIENT_CLIENT_PROPERTIES_H_
 #define KARST_CLIENT_CLIENT_PROPERTIES_H_
 
@@ -10,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "kafka/record/compression.h"
 
 namespace karst::client {
 
@@ -31,6 +33,38 @@ struct AdminClientOptions {
   absl::Duration request_timeout = absl::Seconds(30);
 };
 
+// acks: how many replicas must have a record before the leader answers.
+enum class Acks : int16_t { kNone = 0, kLeader = 1, kAll = -1 };
+
+struct ProducerOptions {
+  std::vector<BrokerAddress> bootstrap_servers;   // bootstrap.servers: REQUIRED.
+  std::string client_id = "karst-producer";       // client.id
+  Acks acks = Acks::kAll;                         // acks: 0, 1, all or -1
+  absl::Duration linger = absl::Milliseconds(5);  // linger.ms
+  int32_t batch_size = 16384;                     // batch.size: bytes per partition batch
+  kafka::record::Compression compression = kafka::record::Compression::kNone;  // compression.type
+  absl::Duration request_timeout = absl::Seconds(30);                          // request.timeout.ms
+  absl::Duration delivery_timeout = absl::Seconds(120);    // delivery.timeout.ms
+  int32_t retries = INT32_MAX;                             // retries
+  absl::Duration retry_backoff = absl::Milliseconds(100);  // retry.backoff.ms
+};
+
+// auto.offset.reset: where a consumer starts without a valid position.
+enum class OffsetReset { kEarliest, kLatest, kNone };
+
+struct ConsumerOptions {
+  std::vector<BrokerAddress> bootstrap_servers;             // bootstrap.servers: REQUIRED.
+  std::string client_id = "karst-consumer";                 // client.id
+  OffsetReset auto_offset_reset = OffsetReset::kLatest;     // auto.offset.reset
+  int32_t fetch_min_bytes = 1;                              // fetch.min.bytes
+  absl::Duration fetch_max_wait = absl::Milliseconds(500);  // fetch.max.wait.ms
+  int32_t fetch_max_bytes = 50 << 20;                       // fetch.max.bytes
+  int32_t max_partition_fetch_bytes = 1 << 20;              // max.partition.fetch.bytes
+  int32_t max_poll_records = 500;                           // max.poll.records
+  absl::Duration request_timeout = absl::Seconds(30);       // request.timeout.ms
+  absl::Duration retry_backoff = absl::Milliseconds(100);   // retry.backoff.ms
+};
+
 // "key=value" or "key: value" lines; '#' and '!' start comment lines; whitespace around keys
 // and values is trimmed. (Line continuations and escapes are not supported.) Errors:
 // kInvalidArgument naming the line number of a line without a separator.
@@ -43,6 +77,12 @@ absl::StatusOr<std::vector<BrokerAddress>> ParseBootstrapServers(absl::string_vi
 // an unknown key ("unknown admin client property: foo"), a missing bootstrap.servers or a
 // bad value.
 absl::StatusOr<AdminClientOptions> AdminClientOptionsFromProperties(const Properties& properties);
+
+// The producer and consumer properties named in their options above. Errors: kInvalidArgument
+// naming an unknown key ("unknown producer property: foo"), a missing bootstrap.servers or a
+// bad value ("acks: expected 0, 1, all or -1, got \"2\"").
+absl::StatusOr<ProducerOptions> ProducerOptionsFromProperties(const Properties& properties);
+absl::StatusOr<ConsumerOptions> ConsumerOptionsFromProperties(const Properties& properties);
 
 }  // namespace karst::client
 

@@ -84,5 +84,69 @@ TEST(KafkaErrorStatus, UsesKafkasMessageWhenTheBrokerSendsNone) {
   EXPECT_EQ(KafkaErrorName(absl::UnavailableError("a:1: connect: refused")), "");
 }
 
+TEST(ProducerOptions, ReadsKafkaPropertyNames) {
+  absl::StatusOr<ProducerOptions> o =
+      ProducerOptionsFromProperties({{"bootstrap.servers", "a:1"},
+                                     {"acks", "all"},
+                                     {"linger.ms", "0"},
+                                     {"batch.size", "1000"},
+                                     {"compression.type", "lz4"},
+                                     {"request.timeout.ms", "500"},
+                                     {"delivery.timeout.ms", "9000"},
+                                     {"retries", "3"},
+                                     {"client.id", "p"}});
+  ASSERT_OK(o.status());
+  EXPECT_EQ(o->acks, Acks::kAll);
+  EXPECT_EQ(o->linger, absl::ZeroDuration());
+  EXPECT_EQ(o->batch_size, 1000);
+  EXPECT_EQ(o->compression, kafka::record::Compression::kLz4);
+  EXPECT_EQ(o->request_timeout, absl::Milliseconds(500));
+  EXPECT_EQ(o->delivery_timeout, absl::Seconds(9));
+  EXPECT_EQ(o->retries, 3);
+  EXPECT_EQ(o->client_id, "p");
+  EXPECT_EQ(ProducerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"acks", "-1"}})->acks,
+            Acks::kAll);
+  EXPECT_EQ(ProducerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"acks", "0"}})->acks,
+            Acks::kNone);
+}
+
+TEST(ProducerOptions, RejectsUnknownKeysAndBadValuesByName) {
+  EXPECT_THAT(
+      ProducerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"foo", "1"}}).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("unknown producer property: foo")));
+  EXPECT_THAT(ProducerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"acks", "2"}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("acks")));
+  EXPECT_THAT(
+      ProducerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"compression.type", "brotli"}})
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("compression.type")));
+  EXPECT_THAT(ProducerOptionsFromProperties({{"acks", "1"}}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bootstrap.servers")));
+}
+
+TEST(ConsumerOptions, ReadsKafkaPropertyNames) {
+  absl::StatusOr<ConsumerOptions> o =
+      ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"},
+                                     {"auto.offset.reset", "earliest"},
+                                     {"fetch.min.bytes", "10"},
+                                     {"fetch.max.wait.ms", "20"},
+                                     {"max.partition.fetch.bytes", "30"},
+                                     {"max.poll.records", "40"}});
+  ASSERT_OK(o.status());
+  EXPECT_EQ(o->auto_offset_reset, OffsetReset::kEarliest);
+  EXPECT_EQ(o->fetch_min_bytes, 10);
+  EXPECT_EQ(o->fetch_max_wait, absl::Milliseconds(20));
+  EXPECT_EQ(o->max_partition_fetch_bytes, 30);
+  EXPECT_EQ(o->max_poll_records, 40);
+  EXPECT_THAT(
+      ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"group.id", "g"}}).status(),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("unknown consumer property: group.id")));
+  EXPECT_THAT(
+      ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"auto.offset.reset", "middle"}})
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("auto.offset.reset")));
+}
+
 }  // namespace
 }  // namespace karst::client

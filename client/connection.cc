@@ -153,19 +153,10 @@ absl::StatusOr<int16_t> Connection::Version(int16_t api_key, int16_t our_min,
 absl::StatusOr<std::string> Connection::RoundTrip(const kp::ApiInfo& api, int16_t version,
                                                   const std::string& body,
                                                   int response_header_version) {
-  if (fd_ < 0) return absl::UnavailableError(absl::StrCat(address_, ": connection closed"));
   const absl::Duration deadline = clock_.Monotonic() + options_.request_timeout;
-  const int32_t correlation_id = next_correlation_id_++;
-  std::string payload;
-  kp::Writer w(&payload);
-  kp::EncodeRequestHeader(w, kp::RequestHeaderVersion(api, version),
-                          {.api_key = api.key,
-                           .api_version = version,
-                           .correlation_id = correlation_id,
-                           .client_id = options_.client_id});
-  w.Raw(body);
+  ASSIGN_OR_RETURN(const int32_t correlation_id, SendFrame(api, version, body, deadline));
   const std::string context = absl::StrCat(address_, ": ", api.name, " v", version);
-  absl::Status status = SendAll(kp::Frame(payload), deadline);
+  absl::Status status;
   std::string size;
   if (status.ok()) status = ReadExactly(4, deadline, &size);
   int32_t n = 0;
@@ -189,6 +180,30 @@ absl::StatusOr<std::string> Connection::RoundTrip(const kp::ApiInfo& api, int16_
     return Annotate(status, context);
   }
   return frame.substr(frame.size() - r.remaining());
+}
+
+absl::StatusOr<int32_t> Connection::SendFrame(const kp::ApiInfo& api, int16_t version,
+                                              const std::string& body, absl::Duration deadline) {
+  if (fd_ < 0) return absl::UnavailableError(absl::StrCat(address_, ": connection closed"));
+  const int32_t correlation_id = next_correlation_id_++;
+  std::string payload;
+  kp::Writer w(&payload);
+  kp::EncodeRequestHeader(w, kp::RequestHeaderVersion(api, version),
+                          {.api_key = api.key,
+                           .api_version = version,
+                           .correlation_id = correlation_id,
+                           .client_id = options_.client_id});
+  w.Raw(body);
+  if (absl::Status status = SendAll(kp::Frame(payload), deadline); !status.ok()) {
+    Close();
+    return Annotate(status, absl::StrCat(address_, ": ", api.name, " v", version));
+  }
+  return correlation_id;
+}
+
+absl::Status Connection::SendRequest(const kp::ApiInfo& api, int16_t version,
+                                     const std::string& body) {
+  return SendFrame(api, version, body, clock_.Monotonic() + options_.request_timeout).status();
 }
 
 absl::Status Connection::SendAll(absl::string_view data, absl::Duration deadline) {

@@ -43,6 +43,17 @@ class Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
+  // Sends `request` without waiting for a response, for requests the broker never answers
+  // (Produce with acks=0). Errors as Call.
+  template <typename Request>
+  absl::Status Send(const Request& request, int16_t version) {
+    namespace kp = ::karst::kafka::protocol;
+    std::string body;
+    kp::Writer w(&body);
+    request.Encode(w, version);
+    return SendRequest(*kp::FindApi(Request::kApiKey), version, body);
+  }
+
   // "host:port".
   const std::string& address() const { return address_; }
 
@@ -58,8 +69,11 @@ class Connection {
   // Sends `request` at `version` with a new correlation id and decodes the response (checking
   // the correlation id) into `response`. Errors: kUnavailable for transport failures,
   // kDeadlineExceeded past request_timeout, kDataLoss for a response that does not decode.
+  // Responses holding record views (Fetch) need `response_buffer`: it receives the bytes the
+  // views point into and must outlive `response`.
   template <typename Request, typename Response>
-  absl::Status Call(const Request& request, int16_t version, Response* response) {
+  absl::Status Call(const Request& request, int16_t version, Response* response,
+                    std::string* response_buffer = nullptr) {
     namespace kp = ::karst::kafka::protocol;
     const kp::ApiInfo* api = kp::FindApi(Request::kApiKey);
     std::string body;
@@ -68,7 +82,10 @@ class Connection {
     absl::StatusOr<std::string> frame =
         RoundTrip(*api, version, body, kp::ResponseHeaderVersion(*api, version));
     if (!frame.ok()) return frame.status();
-    kp::Reader r(*frame);
+    std::string local;
+    std::string& bytes = response_buffer != nullptr ? *response_buffer : local;
+    bytes = *std::move(frame);
+    kp::Reader r(bytes);
     if (absl::Status s = response->Decode(r, version); !s.ok()) {
       Close();
       return absl::DataLossError(
@@ -88,6 +105,11 @@ class Connection {
   absl::StatusOr<std::string> RoundTrip(const ::karst::kafka::protocol::ApiInfo& api,
                                         int16_t version, const std::string& body,
                                         int response_header_version);
+  // Sends one request frame; returns its correlation id.
+  absl::StatusOr<int32_t> SendFrame(const ::karst::kafka::protocol::ApiInfo& api, int16_t version,
+                                    const std::string& body, absl::Duration deadline);
+  absl::Status SendRequest(const ::karst::kafka::protocol::ApiInfo& api, int16_t version,
+                           const std::string& body);
   absl::Status SendAll(absl::string_view data, absl::Duration deadline);
   absl::Status ReadExactly(size_t n, absl::Duration deadline, std::string* out);
   absl::Status Wait(short events, absl::Duration deadline);

@@ -4,6 +4,8 @@
 #include <vector>
 
 #include "client/cli/cluster_command.h"
+#include "client/cli/consume_command.h"
+#include "client/cli/produce_command.h"
 #include "client/cli/topics_command.h"
 #include "common/clock.h"
 #include "common/version.h"
@@ -15,6 +17,8 @@ constexpr char kUsage[] = R"(usage: karst <command> [arguments]
 commands:
   cluster up|down|status   run a Karst cluster on this machine (karst cluster --help)
   topics                   create, list, describe, delete and alter topics (karst topics --help)
+  produce                  send lines from stdin as records (karst produce --help)
+  consume                  print records (karst consume --help)
 
   --version                print the version and exit
   --help                   print this text and exit
@@ -42,6 +46,13 @@ int main(int argc, char** argv) {
   }
   if (command == "topics") {
     return karst::cli::RunTopicsCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
+  }
+  if (command == "produce") {
+    return karst::cli::RunProduceCommand({args.begin() + 1, args.end()}, std::cin,
+                                         karst::SystemClock::Get());
+  }
+  if (command == "consume") {
+    return karst::cli::RunConsumeCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
   }
   std::cerr << "karst: unknown command \"" << command << "\"\n\n" << kUsage;
   return karst::cli::kExitUsage;
