@@ -46,7 +46,7 @@ absl::StatusOr<Connection*> BrokerPool::AnyConnection() {
 absl::Status BrokerPool::Refresh(const std::vector<std::string>& topics) {
   ASSIGN_OR_RETURN(Connection* const connection, AnyConnection());
   kp::MetadataRequest request;
-  request.allow_auto_topic_creation = false;
+  request.allow_auto_topic_creation = allow_auto_topic_creation_;
   for (const std::string& name : topics) request.topics->emplace_back().name = name;
   kp::MetadataResponse response;
   absl::Status status = [&]() -> absl::Status {

@@ -45,6 +45,10 @@ class BrokerPool {
   // Closes the connection to `node_id` (after a transport error); the next use reopens it.
   void Drop(int32_t node_id) { connections_.erase(node_id); }
 
+  // Whether Metadata requests may create a missing topic (brokers with
+  // auto.create.topics.enable do): producers ask, as Java's producer does; consumers don't.
+  void set_allow_auto_topic_creation(bool allow) { allow_auto_topic_creation_ = allow; }
+
  private:
   absl::StatusOr<Connection*> AnyConnection();
 
@@ -55,6 +59,7 @@ class BrokerPool {
   std::map<std::string, TopicLayout> topics_;
   std::map<int32_t, std::unique_ptr<Connection>> connections_;
   std::unique_ptr<Connection> bootstrap_;
+  bool allow_auto_topic_creation_ = false;
 };
 
 }  // namespace karst::client

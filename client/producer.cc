@@ -48,7 +48,9 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(ProducerOptions optio
   if (options.bootstrap_servers.empty()) {
     return absl::InvalidArgumentError("bootstrap.servers is empty");
   }
-  return std::unique_ptr<Producer>(new Producer(std::move(options), clock));
+  auto producer = std::unique_ptr<Producer>(new Producer(std::move(options), clock));
+  producer->pool_.set_allow_auto_topic_creation(true);
+  return producer;
 }
 
 Producer::~Producer() { SendQueued(); }

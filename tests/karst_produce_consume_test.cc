@@ -188,5 +188,19 @@ TEST_F(KarstProduceConsume, KcatReadsKarstRecordsAndKarstReadsKcatRecords) {
   }
 }
 
+// Like Java's producer, karst produce asks for a missing topic to be created (brokers with
+// auto.create.topics.enable, the default, create it with num.partitions and
+// default.replication.factor) and waits for its leaders instead of failing.
+TEST_F(KarstProduceConsume, ProducingToAMissingTopicCreatesIt) {
+  const std::string lines = WriteLines("auto");
+  CommandResult produced = Shell(absl::StrCat(
+      Karst(), " produce --bootstrap-server ", cluster_->BootstrapServers(),
+      " --topic auto-created --property parse.key=true", " --property key.separator=: < ", lines));
+  ASSERT_TRUE(produced.exit_status.Success()) << produced.output;
+  CommandResult consumed = Shell(ConsumeCommand("auto-created", "--max-messages 1000"));
+  ASSERT_TRUE(consumed.exit_status.Success()) << consumed.output;
+  ExpectAllInKeyOrder(consumed.output, "auto");
+}
+
 }  // namespace
 }  // namespace karst::testing
