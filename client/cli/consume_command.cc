@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/cluster_command.h"
+#include "client/cli/console_flags.h"
 #include "common/status_macros.h"
 
 namespace karst::cli {
@@ -67,16 +68,6 @@ absl::Status SetFormatProperty(FormatterOptions& o, const std::string& key,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::pair<std::string, std::string>> KeyValue(const std::string& flag,
-                                                             const std::string& value) {
-  const size_t eq = value.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": expected key=value, got \"", value, "\""));
-  }
-  return std::make_pair(value.substr(0, eq), value.substr(eq + 1));
-}
-
 absl::StatusOr<int64_t> NonNegative(const std::string& flag, const std::string& value) {
   int64_t n = 0;
   if (!absl::SimpleAtoi(value, &n) || n < 0) {
@@ -109,13 +100,7 @@ absl::Status SetValue(ConsumeFlags& flags, std::optional<std::string>& offset,
     ASSIGN_OR_RETURN(const auto kv, KeyValue(name, value));
     p[kv.first] = kv.second;
   } else if (name == "--consumer.config") {
-    std::ifstream in(value);
-    if (!in)
-      return absl::InvalidArgumentError(absl::StrCat("--consumer.config: cannot read ", value));
-    std::stringstream text;
-    text << in.rdbuf();
-    ASSIGN_OR_RETURN(const client::Properties file, client::ParseProperties(text.str()));
-    for (const auto& [k, v] : file) p.try_emplace(k, v);
+    RETURN_IF_ERROR(MergePropertiesFile(name, value, p));
   } else {
     return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
   }

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "client/cli/cluster_command.h"
+#include "client/cli/console_flags.h"
 #include "common/status_macros.h"
 
 namespace karst::cli {
@@ -68,16 +69,6 @@ absl::Status SetReaderProperty(LineReaderOptions& o, const std::string& key,
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::pair<std::string, std::string>> KeyValue(const std::string& flag,
-                                                             const std::string& value) {
-  const size_t eq = value.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": expected key=value, got \"", value, "\""));
-  }
-  return std::make_pair(value.substr(0, eq), value.substr(eq + 1));
-}
-
 absl::Status SetValue(ProduceFlags& flags, const std::string& name, const std::string& value) {
   client::Properties& p = flags.producer_properties;
   if (name == "--bootstrap-server" || name == "--broker-list") {
@@ -91,13 +82,7 @@ absl::Status SetValue(ProduceFlags& flags, const std::string& name, const std::s
     ASSIGN_OR_RETURN(const auto kv, KeyValue(name, value));
     p[kv.first] = kv.second;
   } else if (name == "--producer.config") {
-    std::ifstream in(value);
-    if (!in)
-      return absl::InvalidArgumentError(absl::StrCat("--producer.config: cannot read ", value));
-    std::stringstream text;
-    text << in.rdbuf();
-    ASSIGN_OR_RETURN(const client::Properties file, client::ParseProperties(text.str()));
-    for (const auto& [k, v] : file) p.try_emplace(k, v);
+    RETURN_IF_ERROR(MergePropertiesFile(name, value, p));
   } else if (name == "--compression-codec") {
     p["compression.type"] = value;
   } else if (name == "--request-required-acks") {
