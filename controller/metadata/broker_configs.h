@@ -43,7 +43,7 @@ absl::Status CheckDynamicBrokerConfigNames(const std::vector<std::string>& names
 absl::StatusOr<std::string> CheckBrokerConfig(const std::string& name, const std::string& value);
 
 // Where a dynamic value comes from (Kafka's DescribeConfigs ConfigSource codes).
-enum class BrokerConfigSource : int8_t { kDynamicBroker = 1, kDynamicDefault = 3 };
+enum class BrokerConfigSource : int8_t { kDynamicBroker = 2, kDynamicDefault = 3 };
 
 struct DynamicBrokerValue {
   std::string value;
