@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/kafka_error.h"
@@ -12,6 +13,7 @@
 #include "kafka/protocol/messages/create_topics.h"
 #include "kafka/protocol/messages/delete_topics.h"
 #include "kafka/protocol/messages/describe_configs.h"
+#include "kafka/protocol/messages/incremental_alter_configs.h"
 
 namespace karst::client {
 namespace {
@@ -24,6 +26,7 @@ constexpr int16_t kCreateTopicsMax = 7;
 constexpr int16_t kDeleteTopicsMax = 6;
 constexpr int16_t kCreatePartitionsMax = 3;
 constexpr int16_t kDescribeConfigsMax = 4;
+constexpr int16_t kIncrementalAlterConfigsMax = 1;
 // DeleteTopics v6 names topics in DeleteTopicState entries instead of topic_names (KIP-516).
 constexpr int16_t kDeleteTopicsStateVersion = 6;
 constexpr int8_t kTopicResource = 2;
@@ -44,6 +47,26 @@ absl::Status First(const std::vector<absl::Status>& statuses) {
 }
 
 }  // namespace
+
+const char* ConfigSourceName(ConfigSource source) {
+  switch (source) {
+    case ConfigSource::kDynamicTopicConfig:
+      return "DYNAMIC_TOPIC_CONFIG";
+    case ConfigSource::kDynamicBrokerConfig:
+      return "DYNAMIC_BROKER_CONFIG";
+    case ConfigSource::kDynamicDefaultBrokerConfig:
+      return "DYNAMIC_DEFAULT_BROKER_CONFIG";
+    case ConfigSource::kStaticBrokerConfig:
+      return "STATIC_BROKER_CONFIG";
+    case ConfigSource::kDefaultConfig:
+      return "DEFAULT_CONFIG";
+    case ConfigSource::kDynamicBrokerLoggerConfig:
+      return "DYNAMIC_BROKER_LOGGER_CONFIG";
+    case ConfigSource::kUnknown:
+      break;
+  }
+  return "UNKNOWN";
+}
 
 absl::StatusOr<std::unique_ptr<AdminClient>> AdminClient::Create(AdminClientOptions options,
                                                                  Clock& clock) {
@@ -262,6 +285,81 @@ absl::StatusOr<std::map<std::string, std::string>> AdminClient::DescribeTopicCon
     }
   }
   return configs;
+}
+
+absl::StatusOr<Connection*> AdminClient::ConnectionFor(const ConfigResource& resource) {
+  int32_t id = 0;
+  if (resource.type != ConfigResourceType::kBroker || resource.name.empty() ||
+      !absl::SimpleAtoi(resource.name, &id)) {
+    return bootstrap_.get();
+  }
+  if (auto it = brokers_.find(id); it != brokers_.end()) return it->second.get();
+  ASSIGN_OR_RETURN(const kp::MetadataResponse metadata, FetchMetadata(std::vector<std::string>()));
+  for (const auto& broker : metadata.brokers) {
+    if (broker.node_id != id) continue;
+    if (absl::StrCat(broker.host, ":", broker.port) == bootstrap_->address()) {
+      return bootstrap_.get();
+    }
+    ASSIGN_OR_RETURN(std::unique_ptr<Connection> connection,
+                     Connection::Open(broker.host, broker.port, ConnectionOptionsFor(), clock_));
+    return (brokers_[id] = std::move(connection)).get();
+  }
+  return absl::NotFoundError(absl::StrCat("broker ", id, ": not in the cluster's metadata"));
+}
+
+absl::StatusOr<std::vector<ConfigEntry>> AdminClient::DescribeConfigs(
+    const ConfigResource& resource) {
+  ASSIGN_OR_RETURN(Connection* const connection, ConnectionFor(resource));
+  // v1 is the floor: v0 has no config_source.
+  ASSIGN_OR_RETURN(const int16_t version, connection->Version(kp::DescribeConfigsRequest::kApiKey,
+                                                              1, kDescribeConfigsMax));
+  kp::DescribeConfigsRequest request;
+  auto& wanted = request.resources.emplace_back();
+  wanted.resource_type = static_cast<int8_t>(resource.type);
+  wanted.resource_name = resource.name;
+  wanted.configuration_keys.reset();  // Null: every config.
+  kp::DescribeConfigsResponse response;
+  RETURN_IF_ERROR(connection->Call(request, version, &response));
+  std::vector<ConfigEntry> entries;
+  for (const auto& result : response.results) {
+    RETURN_IF_ERROR(KafkaErrorStatus(result.error_code, result.error_message));
+    for (const auto& config : result.configs) {
+      entries.push_back({.name = config.name,
+                         .value = config.is_sensitive ? std::nullopt : config.value,
+                         .source = static_cast<ConfigSource>(config.config_source),
+                         .read_only = config.read_only,
+                         .sensitive = config.is_sensitive});
+    }
+  }
+  return entries;
+}
+
+absl::Status AdminClient::IncrementalAlterConfigs(const ConfigResource& resource,
+                                                  const std::vector<AlterConfigOp>& ops) {
+  ASSIGN_OR_RETURN(Connection* const connection, ConnectionFor(resource));
+  ASSIGN_OR_RETURN(const int16_t version, connection->Version<kp::IncrementalAlterConfigsRequest>(
+                                              kIncrementalAlterConfigsMax));
+  kp::IncrementalAlterConfigsRequest request;
+  auto& target = request.resources.emplace_back();
+  target.resource_type = static_cast<int8_t>(resource.type);
+  target.resource_name = resource.name;
+  for (const AlterConfigOp& op : ops) {
+    auto& config = target.configs.emplace_back();
+    config.name = op.name;
+    config.config_operation = static_cast<int8_t>(op.op);
+    if (op.op == AlterConfigOpType::kDelete) {
+      config.value.reset();
+    } else {
+      config.value = op.value;
+    }
+  }
+  kp::IncrementalAlterConfigsResponse response;
+  RETURN_IF_ERROR(connection->Call(request, version, &response));
+  std::vector<absl::Status> results;
+  for (const auto& result : response.responses) {
+    results.push_back(KafkaErrorStatus(result.error_code, result.error_message));
+  }
+  return First(results);
 }
 
 }  // namespace karst::client

@@ -1,4 +1,5 @@
-// AdminClient: Kafka's admin operations on topics, for `karst topics` and tests. Bootstraps
+// AdminClient: Kafka's admin operations on topics and configs, for `karst topics`,
+// `karst configs` and tests. Bootstraps
 // from any broker in bootstrap.servers, learns the brokers and the controller from Metadata,
 // and sends admin requests to the broker Metadata names as controller (any broker forwards
 // them, so the bootstrap broker stands in when none is named). Kafka errors come back as
@@ -47,6 +48,47 @@ struct TopicDescription {
   std::vector<PartitionDescription> partitions;  // By partition index.
 };
 
+// Kafka's ConfigResource.Type, as its wire value.
+enum class ConfigResourceType : int8_t { kTopic = 2, kBroker = 4 };
+
+struct ConfigResource {
+  ConfigResourceType type = ConfigResourceType::kTopic;
+  // A topic name; for a broker its id in decimal, or "" for the cluster-wide default (KIP-226).
+  std::string name;
+};
+
+// Kafka's DescribeConfigsResponse ConfigSource, as its wire value.
+enum class ConfigSource : int8_t {
+  kUnknown = 0,
+  kDynamicTopicConfig = 1,
+  kDynamicBrokerConfig = 2,
+  kDynamicDefaultBrokerConfig = 3,
+  kStaticBrokerConfig = 4,
+  kDefaultConfig = 5,
+  kDynamicBrokerLoggerConfig = 6,
+};
+
+// Kafka's name for a source: "DYNAMIC_TOPIC_CONFIG", ..., "UNKNOWN".
+const char* ConfigSourceName(ConfigSource source);
+
+struct ConfigEntry {
+  std::string name;
+  std::optional<std::string> value;  // Null for sensitive entries.
+  ConfigSource source = ConfigSource::kUnknown;
+  bool read_only = false;
+  bool sensitive = false;
+};
+
+// IncrementalAlterConfigs' operation, as its wire value (KIP-339). APPEND and SUBTRACT are
+// not offered.
+enum class AlterConfigOpType : int8_t { kSet = 0, kDelete = 1 };
+
+struct AlterConfigOp {
+  std::string name;
+  AlterConfigOpType op = AlterConfigOpType::kSet;
+  std::string value;  // Ignored for kDelete.
+};
+
 class AdminClient {
  public:
   // Connects to the first reachable bootstrap server. `clock` must outlive the client.
@@ -69,6 +111,16 @@ class AdminClient {
   // The topic's dynamic (overridden) configs, by name.
   absl::StatusOr<std::map<std::string, std::string>> DescribeTopicConfigs(const std::string& name);
 
+  // Every config of `resource` in the broker's order. A broker id is asked of that broker (it
+  // answers only for itself); topics and the cluster default of any broker. Errors: the
+  // resource's Kafka error (UNKNOWN_TOPIC_OR_PARTITION, INVALID_REQUEST for a bad broker id),
+  // kNotFound for a broker id Metadata does not list.
+  absl::StatusOr<std::vector<ConfigEntry>> DescribeConfigs(const ConfigResource& resource);
+  // Applies `ops` to `resource` atomically. Errors: the resource's Kafka error, e.g.
+  // "INVALID_CONFIG: ..." for a value the broker refuses.
+  absl::Status IncrementalAlterConfigs(const ConfigResource& resource,
+                                       const std::vector<AlterConfigOp>& ops);
+
  private:
   AdminClient(AdminClientOptions options, Clock& clock)
       : options_(std::move(options)), clock_(clock) {}
@@ -78,11 +130,14 @@ class AdminClient {
       const std::optional<std::vector<std::string>>& topics);
   // The controller's connection (the bootstrap one when Metadata names no reachable one).
   absl::StatusOr<Connection*> Controller();
+  // The connection that serves `resource`: the named broker's for a broker id, else bootstrap.
+  absl::StatusOr<Connection*> ConnectionFor(const ConfigResource& resource);
 
   const AdminClientOptions options_;
   Clock& clock_;
   std::unique_ptr<Connection> bootstrap_;
   std::unique_ptr<Connection> controller_;
+  std::map<int32_t, std::unique_ptr<Connection>> brokers_;  // By node id, opened on demand.
 };
 
 }  // namespace karst::client

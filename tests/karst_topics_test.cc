@@ -1,6 +1,7 @@
 // `karst topics` as a user meets it, against a real 3-node karstd cluster (every node broker and
 // controller): create, a duplicate, list, describe, alter partitions up and down, delete, an
-// impossible replication factor, topic configs, --command-config and bad input. Runs the real
+// impossible replication factor, topic configs, --command-config and bad input; and
+// `karst configs` on topic and cluster-default broker configs. Runs the real
 // karst binary; waits on conditions with deadlines, never fixed sleeps.
 #include <algorithm>
 #include <cstdlib>
@@ -52,8 +53,9 @@ class KarstTopics : public ::testing::Test {
   }
 
   // Runs `karst topics --bootstrap-server <cluster> <args>`.
-  static CommandResult Topics(const std::vector<std::string>& args, bool bootstrap = true) {
-    std::vector<std::string> argv = {fs::absolute(std::getenv("KARST")).string(), "topics"};
+  static CommandResult Topics(const std::vector<std::string>& args, bool bootstrap = true,
+                              const std::string& command = "topics") {
+    std::vector<std::string> argv = {fs::absolute(std::getenv("KARST")).string(), command};
     if (bootstrap) {
       argv.push_back("--bootstrap-server");
       argv.push_back(cluster_->BootstrapServers());
@@ -72,6 +74,28 @@ class KarstTopics : public ::testing::Test {
     EXPECT_OK(WaitFor(
         [&] {
           CommandResult r = Topics(args);
+          last = r.output;
+          return r.exit_status.Success() && accept(r.output);
+        },
+        kPropagation, what))
+        << "last output:\n"
+        << last;
+    return last;
+  }
+
+  // Runs `karst configs --bootstrap-server <cluster> <args>`.
+  static CommandResult Configs(const std::vector<std::string>& args) {
+    return Topics(args, /*bootstrap=*/true, "configs");
+  }
+
+  // Waits until `karst configs <describe_args>` succeeds with output satisfying `accept`.
+  static std::string WaitForConfigs(const std::vector<std::string>& describe_args,
+                                    const std::function<bool(const std::string&)>& accept,
+                                    absl::string_view what) {
+    std::string last;
+    EXPECT_OK(WaitFor(
+        [&] {
+          CommandResult r = Configs(describe_args);
           last = r.output;
           return r.exit_status.Success() && accept(r.output);
         },
@@ -180,6 +204,115 @@ TEST_F(KarstTopics, CreateWithConfigShowsItInDescribe) {
         return absl::StrContains(out, "ReplicationFactor: 1\tConfigs: retention.ms=3600000\n");
       },
       "configured's retention.ms override");
+}
+
+TEST_F(KarstTopics, ConfigsAltersAndDescribesTopicConfigs) {
+  CommandResult created = Topics({"--create", "--topic", "tuned", "--partitions", "1"});
+  ASSERT_EQ(created.exit_status.exit_code, 0) << created.output;
+  const std::vector<std::string> topic = {"--entity-type", "topics", "--entity-name", "tuned"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), topic.begin(), topic.end());
+    return args;
+  };
+
+  CommandResult added =
+      Configs(with({"--alter", "--add-config", "retention.ms=1000,cleanup.policy=compact"}));
+  ASSERT_EQ(added.exit_status.exit_code, 0) << added.output;
+  EXPECT_EQ(added.output, "Completed updating config for topic tuned.\n");
+  WaitForConfigs(
+      with({"--describe"}),
+      [](const std::string& out) {
+        return out ==
+                   "Dynamic configs for topic tuned are:\n  cleanup.policy=compact\n"
+                   "  retention.ms=1000\n" ||
+               out ==
+                   "Dynamic configs for topic tuned are:\n  retention.ms=1000\n"
+                   "  cleanup.policy=compact\n";
+      },
+      "tuned's two overrides");
+  CommandResult all = Configs(with({"--describe", "--all"}));
+  EXPECT_EQ(all.exit_status.exit_code, 0) << all.output;
+  EXPECT_THAT(all.output, HasSubstr("All configs for topic tuned are:\n"));
+  EXPECT_THAT(all.output,
+              HasSubstr("  retention.ms=1000 sensitive=false source=DYNAMIC_TOPIC_CONFIG\n"));
+  EXPECT_THAT(all.output, HasSubstr(" source=DEFAULT_CONFIG\n"));
+
+  CommandResult deleted = Configs(with({"--alter", "--delete-config", "retention.ms"}));
+  ASSERT_EQ(deleted.exit_status.exit_code, 0) << deleted.output;
+  WaitForConfigs(
+      with({"--describe"}),
+      [](const std::string& out) {
+        return out == "Dynamic configs for topic tuned are:\n  cleanup.policy=compact\n";
+      },
+      "retention.ms override removed");
+
+  CommandResult invalid = Configs(with({"--alter", "--add-config", "retention.ms=abc"}));
+  EXPECT_EQ(invalid.exit_status.exit_code, 1) << invalid.output;
+  EXPECT_THAT(invalid.output, HasSubstr("INVALID_CONFIG: "));
+  CommandResult missing =
+      Configs({"--describe", "--entity-type", "topics", "--entity-name", "no-such-topic"});
+  EXPECT_EQ(missing.exit_status.exit_code, 1) << missing.output;
+  EXPECT_THAT(missing.output, HasSubstr("UNKNOWN_TOPIC_OR_PARTITION"));
+  CommandResult usage = Configs({"--alter", "--entity-type", "topics"});
+  EXPECT_EQ(usage.exit_status.exit_code, 2) << usage.output;
+  EXPECT_THAT(usage.output, HasSubstr("usage: karst configs"));
+}
+
+TEST_F(KarstTopics, ConfigsAltersTheClusterDefaultBrokerConfig) {
+  const std::vector<std::string> defaults = {"--entity-type", "brokers", "--entity-default"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.end(), defaults.begin(), defaults.end());
+    return args;
+  };
+  CommandResult added = Configs(with({"--alter", "--add-config", "min.insync.replicas=2"}));
+  ASSERT_EQ(added.exit_status.exit_code, 0) << added.output;
+  EXPECT_EQ(added.output, "Completed updating default config for brokers in the cluster.\n");
+  WaitForConfigs(
+      with({"--describe"}),
+      [](const std::string& out) {
+        return out == "Default configs for brokers in the cluster are:\n  min.insync.replicas=2\n";
+      },
+      "the cluster-wide min.insync.replicas");
+  // Every broker sees the default as its effective value.
+  WaitForConfigs(
+      {"--describe", "--all", "--entity-type", "brokers", "--entity-name", "2"},
+      [](const std::string& out) {
+        return absl::StrContains(out, "All configs for broker 2 are:\n") &&
+               absl::StrContains(out,
+                                 "  min.insync.replicas=2 sensitive=false "
+                                 "source=DYNAMIC_DEFAULT_BROKER_CONFIG\n");
+      },
+      "broker 2's min.insync.replicas from the cluster default");
+
+  CommandResult deleted = Configs(with({"--alter", "--delete-config", "min.insync.replicas"}));
+  ASSERT_EQ(deleted.exit_status.exit_code, 0) << deleted.output;
+  WaitForConfigs(
+      with({"--describe"}),
+      [](const std::string& out) {
+        return out == "Default configs for brokers in the cluster are:\n";
+      },
+      "the cluster-wide min.insync.replicas removed");
+
+  // A per-broker value is that broker's own dynamic config (DYNAMIC_BROKER_CONFIG).
+  const std::vector<std::string> broker2 = {"--entity-type", "brokers", "--entity-name", "2"};
+  auto on2 = [&](std::vector<std::string> args) {
+    args.insert(args.end(), broker2.begin(), broker2.end());
+    return args;
+  };
+  CommandResult set = Configs(on2({"--alter", "--add-config", "message.max.bytes=2000000"}));
+  ASSERT_EQ(set.exit_status.exit_code, 0) << set.output;
+  WaitForConfigs(
+      on2({"--describe"}),
+      [](const std::string& out) {
+        return out == "Dynamic configs for broker 2 are:\n  message.max.bytes=2000000\n";
+      },
+      "broker 2's own message.max.bytes");
+  CommandResult unset = Configs(on2({"--alter", "--delete-config", "message.max.bytes"}));
+  ASSERT_EQ(unset.exit_status.exit_code, 0) << unset.output;
+  WaitForConfigs(
+      on2({"--describe"}),
+      [](const std::string& out) { return out == "Dynamic configs for broker 2 are:\n"; },
+      "broker 2's message.max.bytes removed");
 }
 
 TEST_F(KarstTopics, CommandConfigSuppliesClientProperties) {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "client/cli/cluster_command.h"
+#include "client/cli/configs_command.h"
 #include "client/cli/consume_command.h"
 #include "client/cli/produce_command.h"
 #include "client/cli/topics_command.h"
@@ -17,6 +18,7 @@ constexpr char kUsage[] = R"(usage: karst <command> [arguments]
 commands:
   cluster up|down|status   run a Karst cluster on this machine (karst cluster --help)
   topics                   create, list, describe, delete and alter topics (karst topics --help)
+  configs                  describe and alter topic and broker configs (karst configs --help)
   produce                  send lines from stdin as records (karst produce --help)
   consume                  print records (karst consume --help)
 
@@ -46,6 +48,9 @@ int main(int argc, char** argv) {
   }
   if (command == "topics") {
     return karst::cli::RunTopicsCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
+  }
+  if (command == "configs") {
+    return karst::cli::RunConfigsCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
   }
   if (command == "produce") {
     return karst::cli::RunProduceCommand({args.begin() + 1, args.end()}, std::cin,
