@@ -2,18 +2,39 @@
 
 namespace karst::broker::replication {
 
+// Kafka's DelayedOperation.maybeTryComplete: whoever holds the operation's lock tries; a
+// caller that finds it held marks a retry for the holder instead of waiting. A callback that
+// notifies its own key (a fetch that moves the high watermark) re-enters on its own thread:
+// that call only marks the retry, so nothing deadlocks and nothing answers twice.
 bool Purgatory::Operation::TryComplete() {
-  std::lock_guard<std::mutex> lock(mu);
-  if (done) return true;
-  done = callbacks.try_complete();
+  if (owner.load() == std::this_thread::get_id()) {
+    pending = true;
+    return false;
+  }
+  bool retry = false;
+  do {
+    if (done) return true;
+    if (mu.try_lock()) {
+      owner = std::this_thread::get_id();
+      pending = false;
+      if (!done && callbacks.try_complete()) done = true;
+      owner = std::thread::id();
+      mu.unlock();
+      retry = !done && pending.exchange(false);
+    } else {
+      retry = !pending.exchange(true);
+    }
+  } while (retry);
   return done;
 }
 
 void Purgatory::Operation::Expire() {
   std::lock_guard<std::mutex> lock(mu);
   if (done) return;
+  owner = std::this_thread::get_id();
   done = true;
   callbacks.expire();
+  owner = std::thread::id();
 }
 
 void Purgatory::Start() {
@@ -63,7 +84,8 @@ void Purgatory::Notify(const TopicPartition& key) {
     absl::MutexLock lock(&mu_);
     auto [begin, end] = watchers_.equal_range(key);
     for (auto it = begin; it != end;) {
-      if (std::shared_ptr<Operation> op = it->second.lock()) {
+      std::shared_ptr<Operation> op = it->second.lock();
+      if (op != nullptr && !op->done) {
         ops.push_back(std::move(op));
         ++it;
       } else {
@@ -75,15 +97,11 @@ void Purgatory::Notify(const TopicPartition& key) {
   for (const std::shared_ptr<Operation>& op : ops) any_done |= op->TryComplete();
   if (!any_done) return;
   // Completed operations leave the deadline queue, which releases them (their watcher
-  // entries expire with the weak pointers).
+  // entries expire with the weak pointers). `done` is atomic: no operation lock is taken
+  // under mu_, so a callback that notifies (and takes mu_) cannot deadlock with this.
   absl::MutexLock lock(&mu_);
   for (auto it = deadlines_.begin(); it != deadlines_.end();) {
-    bool done;
-    {
-      std::lock_guard<std::mutex> op_lock(it->second->mu);
-      done = it->second->done;
-    }
-    it = done ? deadlines_.erase(it) : std::next(it);
+    it = it->second->done ? deadlines_.erase(it) : std::next(it);
   }
 }
 

@@ -6,11 +6,13 @@
 //
 // Thread-safety: Add and Notify from any thread; an operation's callbacks run on the calling
 // thread (Add, Notify) or the purgatory's timer thread (expiry), never under a purgatory
-// lock, and never two at a time for one operation. Start/Stop belong to the owner; Stop
-// expires everything still waiting.
+// lock, and never two at a time for one operation. A callback may call Notify (even for its
+// own key): the nested try is recorded, not run, so it neither deadlocks nor answers twice.
+// Start/Stop belong to the owner; Stop expires everything still waiting.
 #ifndef KARST_BROKER_REPLICATION_PURGATORY_H_
 #define KARST_BROKER_REPLICATION_PURGATORY_H_
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -53,8 +55,10 @@ class Purgatory {
  private:
   struct Operation {
     Callbacks callbacks;
-    std::mutex mu;      // One callback at a time.
-    bool done = false;  // Guarded by mu.
+    std::mutex mu;                         // Held while a callback runs: one at a time.
+    std::atomic<std::thread::id> owner{};  // The thread holding mu, if any.
+    std::atomic<bool> pending{false};      // A try arrived while mu was held: try again.
+    std::atomic<bool> done{false};         // Set (under mu) once a callback answered.
     bool TryComplete();
     void Expire();
   };
