@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/string_view.h"
 #include "common/logging.h"
 #include "kafka/protocol/header.h"
 #include "spdlog/spdlog.h"
@@ -228,8 +229,11 @@ void Connection::RestartIdleTimer() {
 void Connection::Close(const char* why) {
   if (closed_) return;
   closed_ = true;
-  spdlog::debug("kafka listener {}: connection {} from {} closed: {}", info_->listener_name,
-                info_->id, info_->peer, why);
+  // A peer hanging up is routine; any other reason is worth seeing at info level.
+  spdlog::log(
+      absl::string_view(why) == "closed by peer" ? spdlog::level::debug : spdlog::level::info,
+      "kafka listener {}: connection {} from {} closed: {}", info_->listener_name, info_->id,
+      info_->peer, why);
   asio::error_code ignored;
   idle_timer_.cancel();
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);

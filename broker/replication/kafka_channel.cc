@@ -126,7 +126,8 @@ absl::StatusOr<std::string> KafkaChannel::RoundTrip(const std::string& frame,
     if (absl::Status s = WaitFor(POLLIN, deadline); !s.ok()) return fail(s);
     ssize_t n = ::recv(fd_, buffer, std::min(sizeof(buffer), want - in.size()), 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
-    if (n <= 0) return fail(absl::UnavailableError("connection closed by the peer"));
+    if (n == 0) return fail(absl::UnavailableError("connection closed by the peer"));
+    if (n < 0) return fail(absl::UnavailableError(absl::StrCat("recv: ", strerror(errno))));
     in.append(buffer, static_cast<size_t>(n));
     if (!have_size && in.size() == 4) {
       absl::StatusOr<std::optional<int32_t>> size =
