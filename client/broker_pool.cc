@@ -24,7 +24,10 @@ BrokerPool::BrokerPool(std::vector<BrokerAddress> bootstrap_servers, ConnectionO
       clock_(clock) {}
 
 absl::StatusOr<Connection*> BrokerPool::AnyConnection() {
-  for (auto& [id, connection] : connections_) return connection.get();
+  // A connection with pipelined requests outstanding cannot take a blocking Call.
+  for (auto& [id, connection] : connections_) {
+    if (connection->in_flight() == 0) return connection.get();
+  }
   if (bootstrap_ != nullptr) return bootstrap_.get();
   std::vector<std::string> errors;
   // Known brokers first (they may have replaced the bootstrap list), then bootstrap.servers.

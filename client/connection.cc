@@ -46,6 +46,7 @@ Connection::~Connection() { Close(); }
 void Connection::Close() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+  outstanding_.clear();
 }
 
 absl::Status Connection::Connect(const std::string& host, int port) {
@@ -154,8 +155,21 @@ absl::StatusOr<std::string> Connection::RoundTrip(const kp::ApiInfo& api, int16_
                                                   const std::string& body,
                                                   int response_header_version) {
   const absl::Duration deadline = clock_.Monotonic() + options_.request_timeout;
+  if (!outstanding_.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(address_, ": ", api.name, " while ",
+                                                      outstanding_.size(),
+                                                      " pipelined requests are outstanding"));
+  }
   ASSIGN_OR_RETURN(const int32_t correlation_id, SendFrame(api, version, body, deadline));
+  return ReadResponse(api, version, correlation_id, response_header_version, deadline);
+}
+
+absl::StatusOr<std::string> Connection::ReadResponse(const kp::ApiInfo& api, int16_t version,
+                                                     int32_t correlation_id,
+                                                     int response_header_version,
+                                                     absl::Duration deadline) {
   const std::string context = absl::StrCat(address_, ": ", api.name, " v", version);
+  if (fd_ < 0) return absl::UnavailableError(absl::StrCat(context, ": connection closed"));
   absl::Status status;
   std::string size;
   if (status.ok()) status = ReadExactly(4, deadline, &size);

@@ -2,12 +2,16 @@
 // connects within the connect timeout and negotiates versions with ApiVersions (KIP-511);
 // Call() sends one request and waits for its response, each bounded by the request timeout.
 // Any transport error closes the connection; later calls fail with kUnavailable.
+// Pipelining: Begin() sends a request and returns at once; Finish() reads the oldest
+// outstanding response (a broker answers a connection's requests in order). Call() is Begin
+// then Finish and requires no outstanding Begin.
 //
 // Thread-safety: none; one thread drives a connection.
 #ifndef KARST_CLIENT_CONNECTION_H_
 #define KARST_CLIENT_CONNECTION_H_
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <string>
@@ -82,19 +86,68 @@ class Connection {
     absl::StatusOr<std::string> frame =
         RoundTrip(*api, version, body, kp::ResponseHeaderVersion(*api, version));
     if (!frame.ok()) return frame.status();
+    return DecodeInto(*api, version, *std::move(frame), response, response_buffer);
+  }
+
+  // Sends `request` at `version` and returns its correlation id without waiting; the response
+  // must be read with Finish(), in the order of the Begin calls. Errors as Call.
+  template <typename Request>
+  absl::StatusOr<int32_t> Begin(const Request& request, int16_t version) {
+    namespace kp = ::karst::kafka::protocol;
+    const kp::ApiInfo* api = kp::FindApi(Request::kApiKey);
+    std::string body;
+    kp::Writer w(&body);
+    request.Encode(w, version);
+    absl::StatusOr<int32_t> id =
+        SendFrame(*api, version, body, clock_.Monotonic() + options_.request_timeout);
+    if (id.ok()) outstanding_.push_back({*id, api, version});
+    return id;
+  }
+
+  // Reads the response to the oldest outstanding Begin into `response`, waiting at most
+  // request.timeout.ms. Errors as Call (kFailedPrecondition when nothing is outstanding); any
+  // error closes the connection, and the remaining outstanding requests are then forgotten.
+  template <typename Response>
+  absl::Status Finish(Response* response, std::string* response_buffer = nullptr) {
+    namespace kp = ::karst::kafka::protocol;
+    if (outstanding_.empty()) return absl::FailedPreconditionError("no outstanding request");
+    const Outstanding o = outstanding_.front();
+    outstanding_.pop_front();
+    absl::StatusOr<std::string> frame = ReadResponse(*o.api, o.version, o.correlation_id,
+                                                     kp::ResponseHeaderVersion(*o.api, o.version),
+                                                     clock_.Monotonic() + options_.request_timeout);
+    if (!frame.ok()) return frame.status();
+    return DecodeInto(*o.api, o.version, *std::move(frame), response, response_buffer);
+  }
+
+  // Requests sent with Begin whose responses Finish has not read.
+  size_t in_flight() const { return outstanding_.size(); }
+  // The socket, for poll(); -1 once closed.
+  int fd() const { return fd_; }
+
+ private:
+  struct Outstanding {
+    int32_t correlation_id;
+    const ::karst::kafka::protocol::ApiInfo* api;
+    int16_t version;
+  };
+
+  template <typename Response>
+  absl::Status DecodeInto(const ::karst::kafka::protocol::ApiInfo& api, int16_t version,
+                          std::string frame, Response* response, std::string* response_buffer) {
+    namespace kp = ::karst::kafka::protocol;
     std::string local;
     std::string& bytes = response_buffer != nullptr ? *response_buffer : local;
-    bytes = *std::move(frame);
+    bytes = std::move(frame);
     kp::Reader r(bytes);
     if (absl::Status s = response->Decode(r, version); !s.ok()) {
       Close();
       return absl::DataLossError(
-          absl::StrCat(address_, ": ", api->name, " v", version, " response: ", s.message()));
+          absl::StrCat(address_, ": ", api.name, " v", version, " response: ", s.message()));
     }
     return absl::OkStatus();
   }
 
- private:
   Connection(std::string address, ConnectionOptions options, Clock& clock)
       : address_(std::move(address)), options_(std::move(options)), clock_(clock) {}
 
@@ -105,6 +158,10 @@ class Connection {
   absl::StatusOr<std::string> RoundTrip(const ::karst::kafka::protocol::ApiInfo& api,
                                         int16_t version, const std::string& body,
                                         int response_header_version);
+  // Reads one response frame and checks its correlation id; returns the body.
+  absl::StatusOr<std::string> ReadResponse(const ::karst::kafka::protocol::ApiInfo& api,
+                                           int16_t version, int32_t correlation_id,
+                                           int response_header_version, absl::Duration deadline);
   // Sends one request frame; returns its correlation id.
   absl::StatusOr<int32_t> SendFrame(const ::karst::kafka::protocol::ApiInfo& api, int16_t version,
                                     const std::string& body, absl::Duration deadline);
@@ -122,6 +179,7 @@ class Connection {
   int32_t next_correlation_id_ = 1;
   // The broker's [min, max] per API key, from ApiVersions.
   std::map<int16_t, std::pair<int16_t, int16_t>> broker_versions_;
+  std::deque<Outstanding> outstanding_;  // Begun, not yet finished, oldest first.
 };
 
 }  // namespace karst::client
