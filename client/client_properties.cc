@@ -63,6 +63,23 @@ absl::StatusOr<bool> SetProducerOption(ProducerOptions& o, const std::string& ke
     ASSIGN_OR_RETURN(o.retries, PositiveInt(key, value, 0));
   } else if (key == "retry.backoff.ms") {
     ASSIGN_OR_RETURN(o.retry_backoff, Millis(key, value, 0));
+  } else if (key == "max.in.flight.requests.per.connection") {
+    ASSIGN_OR_RETURN(o.max_in_flight, PositiveInt(key, value));
+  } else if (key == "buffer.memory") {
+    ASSIGN_OR_RETURN(o.buffer_memory, PositiveInt(key, value));
+  } else if (key == "max.block.ms") {
+    ASSIGN_OR_RETURN(o.max_block, Millis(key, value, 0));
+  } else if (key == "max.request.size") {
+    ASSIGN_OR_RETURN(o.max_request_size, PositiveInt(key, value));
+  } else if (key == "enable.idempotence") {
+    if (value == "true") {
+      return absl::InvalidArgumentError(
+          "enable.idempotence: idempotent producers are not supported yet; set false");
+    }
+    if (value != "false") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("enable.idempotence: expected true or false, got \"", value, "\""));
+    }
   } else {
     return false;
   }

@@ -47,6 +47,12 @@ struct ProducerOptions {
   absl::Duration delivery_timeout = absl::Seconds(120);    // delivery.timeout.ms
   int32_t retries = INT32_MAX;                             // retries
   absl::Duration retry_backoff = absl::Milliseconds(100);  // retry.backoff.ms
+  int32_t max_in_flight = 5;                               // max.in.flight.requests.per.connection
+  int64_t buffer_memory = int64_t{32} << 20;               // buffer.memory: bytes awaiting delivery
+  absl::Duration max_block = absl::Seconds(60);  // max.block.ms: Send's wait for buffer.memory
+  int32_t max_request_size = 1 << 20;            // max.request.size: largest record accepted
+  // enable.idempotence: only false is accepted until the transactions issue (Java's default
+  // is true; Kafka's tools accept false).
 };
 
 // auto.offset.reset: where a consumer starts without a valid position.

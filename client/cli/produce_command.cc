@@ -1,5 +1,6 @@
 #include "client/cli/produce_command.h"
 
+#include <atomic>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -200,7 +201,8 @@ int RunProduceCommand(const std::vector<std::string>& args, std::istream& in, Cl
     std::cerr << "karst produce: " << producer.status().message() << "\n";
     return kExitFailure;
   }
-  int failed = 0;
+  // Callbacks run on the producer's I/O thread.
+  std::atomic<int> failed = 0;
   std::string line;
   for (int line_number = 1; std::getline(in, line); ++line_number) {
     absl::StatusOr<client::ProducerRecord> record = ParseConsoleLine(line, flags->reader);
@@ -222,7 +224,7 @@ int RunProduceCommand(const std::vector<std::string>& args, std::istream& in, Cl
   // Failures were reported per record by the callbacks.
   (*producer)->Flush().IgnoreError();
   if (failed > 0) {
-    std::cerr << "karst produce: " << failed << " records failed\n";
+    std::cerr << "karst produce: " << failed.load() << " records failed\n";
     return kExitFailure;
   }
   return kExitOk;
