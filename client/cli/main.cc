@@ -6,6 +6,7 @@
 #include "client/cli/cluster_command.h"
 #include "client/cli/configs_command.h"
 #include "client/cli/consume_command.h"
+#include "client/cli/perf_command.h"
 #include "client/cli/produce_command.h"
 #include "client/cli/topics_command.h"
 #include "common/clock.h"
@@ -21,6 +22,7 @@ commands:
   configs                  describe and alter topic and broker configs (karst configs --help)
   produce                  send lines from stdin as records (karst produce --help)
   consume                  print records (karst consume --help)
+  perf produce|consume     measure throughput and latency (karst perf --help)
 
   --version                print the version and exit
   --help                   print this text and exit
@@ -58,6 +60,9 @@ int main(int argc, char** argv) {
   }
   if (command == "consume") {
     return karst::cli::RunConsumeCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
+  }
+  if (command == "perf") {
+    return karst::cli::RunPerfCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
   }
   std::cerr << "karst: unknown command \"" << command << "\"\n\n" << kUsage;
   return karst::cli::kExitUsage;
