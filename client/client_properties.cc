@@ -113,6 +113,10 @@ absl::StatusOr<bool> SetConsumerOption(ConsumerOptions& o, const std::string& ke
     ASSIGN_OR_RETURN(o.request_timeout, Millis(key, value));
   } else if (key == "retry.backoff.ms") {
     ASSIGN_OR_RETURN(o.retry_backoff, Millis(key, value, 0));
+  } else if (key == "reconnect.backoff.ms") {
+    ASSIGN_OR_RETURN(o.reconnect_backoff, Millis(key, value, 0));
+  } else if (key == "default.api.timeout.ms") {
+    ASSIGN_OR_RETURN(o.default_api_timeout, Millis(key, value, 0));
   } else {
     return false;
   }

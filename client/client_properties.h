@@ -59,16 +59,18 @@ struct ProducerOptions {
 enum class OffsetReset { kEarliest, kLatest, kNone };
 
 struct ConsumerOptions {
-  std::vector<BrokerAddress> bootstrap_servers;             // bootstrap.servers: REQUIRED.
-  std::string client_id = "karst-consumer";                 // client.id
-  OffsetReset auto_offset_reset = OffsetReset::kLatest;     // auto.offset.reset
-  int32_t fetch_min_bytes = 1;                              // fetch.min.bytes
-  absl::Duration fetch_max_wait = absl::Milliseconds(500);  // fetch.max.wait.ms
-  int32_t fetch_max_bytes = 50 << 20;                       // fetch.max.bytes
-  int32_t max_partition_fetch_bytes = 1 << 20;              // max.partition.fetch.bytes
-  int32_t max_poll_records = 500;                           // max.poll.records
-  absl::Duration request_timeout = absl::Seconds(30);       // request.timeout.ms
-  absl::Duration retry_backoff = absl::Milliseconds(100);   // retry.backoff.ms
+  std::vector<BrokerAddress> bootstrap_servers;               // bootstrap.servers: REQUIRED.
+  std::string client_id = "karst-consumer";                   // client.id
+  OffsetReset auto_offset_reset = OffsetReset::kLatest;       // auto.offset.reset
+  int32_t fetch_min_bytes = 1;                                // fetch.min.bytes
+  absl::Duration fetch_max_wait = absl::Milliseconds(500);    // fetch.max.wait.ms
+  int32_t fetch_max_bytes = 50 << 20;                         // fetch.max.bytes
+  int32_t max_partition_fetch_bytes = 1 << 20;                // max.partition.fetch.bytes
+  int32_t max_poll_records = 500;                             // max.poll.records
+  absl::Duration request_timeout = absl::Seconds(30);         // request.timeout.ms
+  absl::Duration retry_backoff = absl::Milliseconds(100);     // retry.backoff.ms
+  absl::Duration reconnect_backoff = absl::Milliseconds(50);  // reconnect.backoff.ms
+  absl::Duration default_api_timeout = absl::Seconds(60);     // default.api.timeout.ms
 };
 
 // "key=value" or "key: value" lines; '#' and '!' start comment lines; whitespace around keys

@@ -131,8 +131,12 @@ TEST(ConsumerOptions, ReadsKafkaPropertyNames) {
                                      {"fetch.min.bytes", "10"},
                                      {"fetch.max.wait.ms", "20"},
                                      {"max.partition.fetch.bytes", "30"},
-                                     {"max.poll.records", "40"}});
+                                     {"max.poll.records", "40"},
+                                     {"reconnect.backoff.ms", "50"},
+                                     {"default.api.timeout.ms", "60"}});
   ASSERT_OK(o.status());
+  EXPECT_EQ(o->reconnect_backoff, absl::Milliseconds(50));
+  EXPECT_EQ(o->default_api_timeout, absl::Milliseconds(60));
   EXPECT_EQ(o->auto_offset_reset, OffsetReset::kEarliest);
   EXPECT_EQ(o->fetch_min_bytes, 10);
   EXPECT_EQ(o->fetch_max_wait, absl::Milliseconds(20));
@@ -146,6 +150,17 @@ TEST(ConsumerOptions, ReadsKafkaPropertyNames) {
       ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"auto.offset.reset", "middle"}})
           .status(),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("auto.offset.reset")));
+  for (const char* key : {"max.poll.records", "max.partition.fetch.bytes", "fetch.max.bytes"}) {
+    EXPECT_THAT(ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {key, "0"}}).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(key)));
+  }
+  for (const char* key :
+       {"fetch.min.bytes", "fetch.max.wait.ms", "default.api.timeout.ms", "reconnect.backoff.ms"}) {
+    EXPECT_THAT(ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {key, "-1"}}).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(key)));
+    EXPECT_THAT(ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {key, "x"}}).status(),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(key)));
+  }
 }
 
 }  // namespace

@@ -61,7 +61,119 @@ absl::StatusOr<int32_t> Consumer::PartitionCount(const std::string& topic) {
 void Consumer::Assign(const std::vector<std::pair<TopicPartition, StartOffset>>& partitions) {
   positions_.clear();
   buffered_.clear();
-  for (const auto& [tp, start] : partitions) positions_[tp] = Position{.start = start};
+  for (const auto& [tp, start] : partitions) positions_[tp] = PartitionState{.start = start};
+}
+
+std::vector<TopicPartition> Consumer::Assignment() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [tp, state] : positions_) out.push_back(tp);
+  return out;
+}
+
+absl::Status Consumer::CheckAssigned(const std::vector<TopicPartition>& partitions) const {
+  for (const TopicPartition& tp : partitions) {
+    if (positions_.count(tp) == 0) {
+      return absl::FailedPreconditionError(absl::StrCat(Name(tp), " is not assigned"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Consumer::DropBuffered(const TopicPartition& tp) {
+  std::erase_if(buffered_, [&](const ConsumerRecord& r) {
+    return r.partition == tp.partition && r.topic == tp.topic;
+  });
+}
+
+absl::Status Consumer::Seek(const TopicPartition& tp, int64_t offset) {
+  RETURN_IF_ERROR(CheckAssigned({tp}));
+  if (offset < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(Name(tp), ": seek to negative offset ", offset));
+  }
+  DropBuffered(tp);
+  PartitionState& state = positions_[tp];
+  state.start = StartOffset::At(offset);
+  state.next = offset;
+  return absl::OkStatus();
+}
+
+absl::Status Consumer::ResetTo(const std::vector<TopicPartition>& partitions, StartOffset start) {
+  RETURN_IF_ERROR(CheckAssigned(partitions));
+  for (const TopicPartition& tp : partitions.empty() ? Assignment() : partitions) {
+    DropBuffered(tp);
+    PartitionState& state = positions_[tp];
+    state.start = start;
+    state.next.reset();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Consumer::SeekToBeginning(const std::vector<TopicPartition>& partitions) {
+  return ResetTo(partitions, StartOffset::Earliest());
+}
+
+absl::Status Consumer::SeekToEnd(const std::vector<TopicPartition>& partitions) {
+  return ResetTo(partitions, StartOffset::Latest());
+}
+
+absl::StatusOr<int64_t> Consumer::Position(const TopicPartition& tp) {
+  RETURN_IF_ERROR(CheckAssigned({tp}));
+  for (const ConsumerRecord& r : buffered_) {
+    if (r.partition == tp.partition && r.topic == tp.topic) return r.offset;
+  }
+  const absl::Duration deadline = clock_.Monotonic() + options_.default_api_timeout;
+  for (;;) {
+    MaybeRefresh();
+    RETURN_IF_ERROR(ResolvePositions());
+    if (positions_[tp].next.has_value()) return *positions_[tp].next;
+    const absl::Duration remaining = deadline - clock_.Monotonic();
+    if (remaining <= absl::ZeroDuration()) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          Name(tp), ": no position after ", absl::FormatDuration(options_.default_api_timeout)));
+    }
+    clock_.SleepFor(std::min(options_.retry_backoff, remaining));
+  }
+}
+
+absl::Status Consumer::Pause(const std::vector<TopicPartition>& partitions) {
+  RETURN_IF_ERROR(CheckAssigned(partitions));
+  for (const TopicPartition& tp : partitions) positions_[tp].paused = true;
+  return absl::OkStatus();
+}
+
+absl::Status Consumer::Resume(const std::vector<TopicPartition>& partitions) {
+  RETURN_IF_ERROR(CheckAssigned(partitions));
+  for (const TopicPartition& tp : partitions) positions_[tp].paused = false;
+  return absl::OkStatus();
+}
+
+std::vector<TopicPartition> Consumer::Paused() const {
+  std::vector<TopicPartition> out;
+  for (const auto& [tp, state] : positions_) {
+    if (state.paused) out.push_back(tp);
+  }
+  return out;
+}
+
+void Consumer::MaybeRefresh() {
+  if (!refresh_needed_) return;
+  std::set<std::string> topics;
+  for (const auto& [tp, position] : positions_) topics.insert(tp.topic);
+  // A failed refresh leaves partitions unroutable; they are retried next round.
+  refresh_needed_ = !pool_.Refresh({topics.begin(), topics.end()}).ok();
+}
+
+void Consumer::DrainBuffered(std::vector<ConsumerRecord>& out) {
+  std::deque<ConsumerRecord> kept;
+  for (ConsumerRecord& r : buffered_) {
+    if (out.size() < static_cast<size_t>(options_.max_poll_records) &&
+        !positions_[TopicPartition{r.topic, r.partition}].paused) {
+      out.push_back(std::move(r));
+    } else {
+      kept.push_back(std::move(r));
+    }
+  }
+  buffered_ = std::move(kept);
 }
 
 absl::StatusOr<int32_t> Consumer::Leader(const TopicPartition& tp) {
@@ -76,6 +188,14 @@ absl::StatusOr<int32_t> Consumer::Leader(const TopicPartition& tp) {
                             absl::StrCat(Name(tp), " has no leader"));
   }
   return leader;
+}
+
+int32_t Consumer::LeaderEpoch(const TopicPartition& tp) {
+  absl::StatusOr<const TopicLayout*> layout = pool_.Layout(tp.topic);
+  if (!layout.ok() || static_cast<size_t>(tp.partition) >= (*layout)->leader_epochs.size()) {
+    return -1;
+  }
+  return (*layout)->leader_epochs[static_cast<size_t>(tp.partition)];
 }
 
 absl::Status Consumer::ResolvePositions() {
@@ -127,6 +247,7 @@ absl::Status Consumer::ResolvePositions() {
     if (!s.ok()) {
       pool_.Drop(leader);
       refresh_needed_ = true;
+      backoff_ = std::max(backoff_, options_.reconnect_backoff);
       continue;
     }
     for (const auto& topic : response.topics) {
@@ -138,6 +259,7 @@ absl::Status Consumer::ResolvePositions() {
           it->second.next = p.offset;
         } else if (Retriable(error)) {
           refresh_needed_ = true;
+          backoff_ = std::max(backoff_, options_.retry_backoff);
         } else {
           return Annotate(error, Name(it->first));
         }
@@ -152,21 +274,21 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(absl::Duration timeou
   const absl::Duration deadline = clock_.Monotonic() + timeout;
   std::vector<ConsumerRecord> out;
   for (;;) {
-    while (!buffered_.empty() && out.size() < static_cast<size_t>(options_.max_poll_records)) {
-      out.push_back(std::move(buffered_.front()));
-      buffered_.pop_front();
-    }
+    DrainBuffered(out);
     if (!out.empty()) return out;
-    if (refresh_needed_) {
-      std::set<std::string> topics;
-      for (const auto& [tp, position] : positions_) topics.insert(tp.topic);
-      // A failed refresh leaves partitions unroutable; they are retried next round.
-      refresh_needed_ = !pool_.Refresh({topics.begin(), topics.end()}).ok();
+    if (backoff_ > absl::ZeroDuration()) {
+      // After a lost leader or link: wait before asking again, but never past the deadline.
+      const absl::Duration remaining = deadline - clock_.Monotonic();
+      if (remaining <= absl::ZeroDuration()) return out;
+      clock_.SleepFor(std::min(backoff_, remaining));
+      backoff_ = absl::ZeroDuration();
     }
+    MaybeRefresh();
     RETURN_IF_ERROR(ResolvePositions());
     std::map<int32_t, std::vector<TopicPartition>> by_leader;
     for (const auto& [tp, position] : positions_) {
-      if (!position.next.has_value()) continue;
+      // Paused partitions keep their position and buffered records, but are not fetched.
+      if (!position.next.has_value() || position.paused) continue;
       absl::StatusOr<int32_t> leader = Leader(tp);
       if (leader.ok()) {
         by_leader[*leader].push_back(tp);
@@ -191,7 +313,10 @@ absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(absl::Duration timeou
                                 fetched.empty() ? max_wait : absl::ZeroDuration(), fetched));
     }
     for (ConsumerRecord& r : fetched) buffered_.push_back(std::move(r));
-    if (buffered_.empty() && clock_.Monotonic() >= deadline) return out;
+    if (clock_.Monotonic() >= deadline) {
+      DrainBuffered(out);
+      return out;
+    }
   }
 }
 
@@ -210,6 +335,7 @@ absl::Status Consumer::FetchFrom(int32_t leader, const std::vector<TopicPartitio
     p.partition = tp.partition;
     p.fetch_offset = *positions_[tp].next;
     p.partition_max_bytes = options_.max_partition_fetch_bytes;
+    p.current_leader_epoch = LeaderEpoch(tp);
   }
   kp::FetchResponse response;
   std::string buffer;  // The records in `response` view it.
@@ -223,11 +349,13 @@ absl::Status Consumer::FetchFrom(int32_t leader, const std::vector<TopicPartitio
     // The leader may have died: drop the link and look again (follows leader changes).
     pool_.Drop(leader);
     refresh_needed_ = true;
+    backoff_ = std::max(backoff_, options_.reconnect_backoff);
     return absl::OkStatus();
   }
   if (absl::Status error = KafkaErrorStatus(response.error_code, std::nullopt); !error.ok()) {
     if (!Retriable(error)) return error;
     refresh_needed_ = true;
+    backoff_ = std::max(backoff_, options_.retry_backoff);
     return absl::OkStatus();
   }
   for (const auto& topic : response.responses) {
@@ -251,7 +379,9 @@ absl::Status Consumer::HandleFetchError(const TopicPartition& tp, int16_t error_
                               absl::StrCat(Name(tp), ": offset ", *positions_[tp].next,
                                            " is out of range and auto.offset.reset=none"));
     }
-    positions_[tp] = Position{.start = StartOffset{}};
+    PartitionState& state = positions_[tp];
+    state.start = StartOffset{};
+    state.next.reset();
     return absl::OkStatus();
   }
   const absl::Status error = KafkaErrorStatus(error_code, std::nullopt);
@@ -259,6 +389,7 @@ absl::Status Consumer::HandleFetchError(const TopicPartition& tp, int16_t error_
   if (Retriable(error) || error_code == static_cast<int16_t>(kp::ErrorCode::kFencedLeaderEpoch) ||
       error_code == static_cast<int16_t>(kp::ErrorCode::kUnknownLeaderEpoch)) {
     refresh_needed_ = true;
+    backoff_ = std::max(backoff_, options_.retry_backoff);
     return absl::OkStatus();
   }
   return Annotate(error, Name(tp));

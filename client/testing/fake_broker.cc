@@ -88,7 +88,7 @@ class FakeBroker::Handlers {
     const int16_t version = request.header.api_version;
     kp::MetadataResponse response;
     response.cluster_id = "fake-cluster";
-    absl::MutexLock lock(&b.mu_);
+    std::unique_lock<std::mutex> lock(b.mu_);
     for (const auto& [id, port] : b.metadata_.brokers) {
       auto& broker = response.brokers.emplace_back();
       broker.node_id = id;
@@ -133,7 +133,7 @@ class FakeBroker::Handlers {
                              const kp::ProduceRequest& body) {
     kp::ProduceResponse response;
     {
-      absl::MutexLock lock(&b.mu_);
+      std::unique_lock<std::mutex> lock(b.mu_);
       for (const auto& t : body.topic_data) {
         auto& topic = response.responses.emplace_back();
         topic.name = t.name;
@@ -174,7 +174,7 @@ class FakeBroker::Handlers {
                                  const kp::ListOffsetsRequest& body) {
     kp::ListOffsetsResponse response;
     {
-      absl::MutexLock lock(&b.mu_);
+      std::unique_lock<std::mutex> lock(b.mu_);
       for (const auto& t : body.topics) {
         auto& topic = response.topics.emplace_back();
         topic.name = t.name;
@@ -214,7 +214,7 @@ class FakeBroker::Handlers {
   // first batch found (KIP-74), and waits up to max_wait_ms for min_bytes to arrive.
   static std::string Fetch(FakeBroker& b, const kp::Request& request,
                            const kp::FetchRequest& body) {
-    absl::MutexLock lock(&b.mu_);
+    std::unique_lock<std::mutex> lock(b.mu_);
     // Errors (injected or leadership) are decided once and answered at once, as Kafka does.
     std::map<std::pair<std::string, int32_t>, int16_t> errors;
     bool any_error = false;
@@ -273,8 +273,8 @@ class FakeBroker::Handlers {
       if (any_error || total >= body.min_bytes || left <= absl::ZeroDuration() || b.stopping_) {
         break;
       }
-      b.AwaitLocked([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(b.mu_) { return b.appends_ != appends; },
-                    left);
+      b.AwaitLocked(
+          lock, [&]() { return b.appends_ != appends; }, left);
     }
     return kp::EncodeResponse(*request.api, request.header.api_version,
                               request.header.correlation_id, response);
@@ -314,16 +314,16 @@ FakeBroker::~FakeBroker() { Stop(); }
 void FakeBroker::Stop() {
   if (!accept_thread_.joinable()) return;
   {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     stopping_ = true;
-    changed_.SignalAll();
+    changed_.notify_all();
   }
   // shutdown() wakes the blocked accept() and recv() calls; each thread then exits.
   ::shutdown(listen_fd_, SHUT_RDWR);
   accept_thread_.join();
   std::vector<std::unique_ptr<ConnectionThread>> connections;
   {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     for (const auto& c : connections_) {
       if (c->fd >= 0) ::shutdown(c->fd, SHUT_RDWR);
     }
@@ -338,7 +338,7 @@ std::string FakeBroker::address() const { return absl::StrCat("127.0.0.1:", port
 void FakeBroker::AcceptLoop() {
   for (;;) {
     const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (stopping_) {
       if (fd >= 0) ::close(fd);
       return;
@@ -364,7 +364,7 @@ void FakeBroker::Serve(ConnectionThread* connection) {
     const std::optional<std::string> response = Handle(frame);
     if (!response.has_value() || !SendAll(fd, *response)) break;
   }
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   ::close(fd);
   connection->fd = -1;
 }
@@ -380,9 +380,9 @@ std::optional<std::string> FakeBroker::Handle(const std::string& frame) {
   const bool served = range != options_.api_versions.end() && version >= range->second.first &&
                       version <= range->second.second;
   if (!served) {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     requests_.push_back(std::move(received));
-    changed_.SignalAll();
+    changed_.notify_all();
     // KIP-511: ApiVersions never closes; any other unserved version closes, as Kafka does.
     if (key == kp::ApiVersionsRequest::kApiKey && range != options_.api_versions.end()) {
       return kp::EncodeApiVersionsUnsupported(request->header.correlation_id);
@@ -444,9 +444,9 @@ std::optional<std::string> FakeBroker::Handle(const std::string& frame) {
   }
   absl::Duration delay;
   {
-    absl::MutexLock lock(&mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     requests_.push_back(std::move(received));
-    changed_.SignalAll();
+    changed_.notify_all();
     if (!decoded.ok()) return std::nullopt;
     if (auto it = closes_.find(key); it != closes_.end() && it->second > 0) {
       --it->second;
@@ -478,19 +478,21 @@ std::optional<std::string> FakeBroker::Handle(const std::string& frame) {
       return std::nullopt;  // Advertised in Options but not served by the fake.
   }
   if (delay > absl::ZeroDuration()) {
-    absl::MutexLock lock(&mu_);
-    AwaitLocked([] { return false; }, delay);
+    std::unique_lock<std::mutex> lock(mu_);
+    AwaitLocked(
+        lock, [] { return false; }, delay);
   }
   return response;
 }
 
 template <typename Predicate>
-bool FakeBroker::AwaitLocked(Predicate ready, absl::Duration timeout) const {
+bool FakeBroker::AwaitLocked(std::unique_lock<std::mutex>& lock, Predicate ready,
+                             absl::Duration timeout) const {
   const absl::Duration deadline = clock_.Monotonic() + timeout;
   while (!ready()) {
     const absl::Duration left = deadline - clock_.Monotonic();
     if (stopping_ || left <= absl::ZeroDuration()) return false;
-    changed_.WaitWithTimeout(&mu_, left);
+    changed_.wait_for(lock, absl::ToChronoNanoseconds(left));
   }
   return true;
 }
@@ -547,23 +549,23 @@ absl::StatusOr<int64_t> FakeBroker::AppendLocked(const std::string& topic, int32
                          .bytes = std::move(batch)});
   log.log_end_offset = base + header.last_offset_delta + 1;
   ++appends_;
-  changed_.SignalAll();
+  changed_.notify_all();
   return base;
 }
 
 void FakeBroker::SetMetadata(FakeMetadata metadata) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   metadata_ = std::move(metadata);
 }
 
 FakeMetadata FakeBroker::metadata() const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   return metadata_;
 }
 
 absl::StatusOr<int64_t> FakeBroker::AppendBatch(const std::string& topic, int32_t partition,
                                                 std::string batch) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   return AppendLocked(topic, partition, std::move(batch));
 }
 
@@ -579,29 +581,29 @@ absl::StatusOr<int64_t> FakeBroker::AppendValues(const std::string& topic, int32
 }
 
 void FakeBroker::SetLogStartOffset(const std::string& topic, int32_t partition, int64_t offset) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   Log& log = logs_[{topic, partition}];
   std::erase_if(log.batches, [&](const Batch& b) { return b.last_offset < offset; });
   log.log_start_offset = offset;
   log.log_end_offset = std::max(log.log_end_offset, offset);
   ++appends_;
-  changed_.SignalAll();
+  changed_.notify_all();
 }
 
 int64_t FakeBroker::LogStartOffset(const std::string& topic, int32_t partition) const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto it = logs_.find({topic, partition});
   return it == logs_.end() ? 0 : it->second.log_start_offset;
 }
 
 int64_t FakeBroker::LogEndOffset(const std::string& topic, int32_t partition) const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   auto it = logs_.find({topic, partition});
   return it == logs_.end() ? 0 : it->second.log_end_offset;
 }
 
 std::vector<std::string> FakeBroker::Batches(const std::string& topic, int32_t partition) const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   std::vector<std::string> out;
   auto it = logs_.find({topic, partition});
   if (it == logs_.end()) return out;
@@ -611,34 +613,34 @@ std::vector<std::string> FakeBroker::Batches(const std::string& topic, int32_t p
 
 void FakeBroker::InjectError(int16_t api_key, const std::string& topic, int32_t partition,
                              int16_t error_code, int count) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   injections_.push_back({api_key, topic, partition, error_code, count});
 }
 
 void FakeBroker::DelayResponses(int16_t api_key, absl::Duration delay, int count) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   delays_[api_key] = {delay, count};
 }
 
 void FakeBroker::CloseConnectionOnNext(int16_t api_key, int count) {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   closes_[api_key] = count;
 }
 
 void FakeBroker::CloseAllConnections() {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   for (const auto& c : connections_) {
     if (c->fd >= 0) ::shutdown(c->fd, SHUT_RDWR);
   }
 }
 
 std::vector<ReceivedRequest> FakeBroker::Requests() const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   return requests_;
 }
 
 std::vector<ReceivedRequest> FakeBroker::Requests(int16_t api_key) const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   std::vector<ReceivedRequest> out;
   for (const ReceivedRequest& r : requests_) {
     if (r.api_key == api_key) out.push_back(r);
@@ -647,29 +649,30 @@ std::vector<ReceivedRequest> FakeBroker::Requests(int16_t api_key) const {
 }
 
 int FakeBroker::RequestCount(int16_t api_key) const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   return static_cast<int>(
       std::count_if(requests_.begin(), requests_.end(),
                     [&](const ReceivedRequest& r) { return r.api_key == api_key; }));
 }
 
 void FakeBroker::ClearRequests() {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   requests_.clear();
 }
 
 int FakeBroker::ConnectionsAccepted() const {
-  absl::MutexLock lock(&mu_);
+  std::unique_lock<std::mutex> lock(mu_);
   return accepted_;
 }
 
 absl::Status FakeBroker::WaitForRequests(int16_t api_key, int n, absl::Duration timeout) const {
-  absl::MutexLock lock(&mu_);
-  auto count = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto count = [&]() {
     return std::count_if(requests_.begin(), requests_.end(),
                          [&](const ReceivedRequest& r) { return r.api_key == api_key; });
   };
-  if (AwaitLocked([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return count() >= n; }, timeout)) {
+  if (AwaitLocked(
+          lock, [&]() { return count() >= n; }, timeout)) {
     return absl::OkStatus();
   }
   const kp::ApiInfo* api = kp::FindApi(api_key);

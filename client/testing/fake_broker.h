@@ -10,18 +10,18 @@
 #ifndef KARST_CLIENT_TESTING_FAKE_BROKER_H_
 #define KARST_CLIENT_TESTING_FAKE_BROKER_H_
 
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock.h"
 
@@ -168,18 +168,15 @@ class FakeBroker {
   std::optional<std::string> Handle(const std::string& frame);
   // Waits until `ready` holds, Stop() runs or `timeout` passes; true if `ready` held.
   template <typename Predicate>
-  bool AwaitLocked(Predicate ready, absl::Duration timeout) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool AwaitLocked(std::unique_lock<std::mutex>& lock, Predicate ready,
+                   absl::Duration timeout) const;
   // The injected error for `api_key` on the partition, consumed; 0 when none.
-  int16_t TakeInjectedError(int16_t api_key, const std::string& topic, int32_t partition)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int16_t TakeInjectedError(int16_t api_key, const std::string& topic, int32_t partition);
   // NONE, or why this broker does not serve the partition (leadership, epoch).
-  int16_t CheckLeader(const std::string& topic, int32_t partition, int32_t leader_epoch) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  int32_t LeaderEpochLocked(const std::string& topic, int32_t partition) const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int16_t CheckLeader(const std::string& topic, int32_t partition, int32_t leader_epoch) const;
+  int32_t LeaderEpochLocked(const std::string& topic, int32_t partition) const;
   absl::StatusOr<int64_t> AppendLocked(const std::string& topic, int32_t partition,
-                                       std::string batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                       std::string batch);
 
   const Options options_;
   Clock& clock_;  // The system clock: a fake must not wait on a clock nobody advances.
@@ -187,20 +184,23 @@ class FakeBroker {
   const int port_;
   std::thread accept_thread_;
 
-  mutable absl::Mutex mu_;
-  // Signalled on every change a waiter may want: requests, appends, Stop().
-  mutable absl::CondVar changed_;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built for ThreadSanitizer, which
+  // then cannot see its synchronisation. Guards every field below; AwaitLocked,
+  // TakeInjectedError, CheckLeader and the *Locked methods require it held.
+  mutable std::mutex mu_;
+  // Notified on every change a waiter may want: requests, appends, Stop().
+  mutable std::condition_variable changed_;
+  bool stopping_ = false;
   // Bumped by every append, so waiting fetches wake.
-  int64_t appends_ ABSL_GUARDED_BY(mu_) = 0;
-  FakeMetadata metadata_ ABSL_GUARDED_BY(mu_);
-  std::map<std::pair<std::string, int32_t>, Log> logs_ ABSL_GUARDED_BY(mu_);
-  std::vector<Injection> injections_ ABSL_GUARDED_BY(mu_);
-  std::map<int16_t, std::pair<absl::Duration, int>> delays_ ABSL_GUARDED_BY(mu_);
-  std::map<int16_t, int> closes_ ABSL_GUARDED_BY(mu_);
-  std::vector<ReceivedRequest> requests_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::unique_ptr<ConnectionThread>> connections_ ABSL_GUARDED_BY(mu_);
-  int accepted_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t appends_ = 0;
+  FakeMetadata metadata_;
+  std::map<std::pair<std::string, int32_t>, Log> logs_;
+  std::vector<Injection> injections_;
+  std::map<int16_t, std::pair<absl::Duration, int>> delays_;
+  std::map<int16_t, int> closes_;
+  std::vector<ReceivedRequest> requests_;
+  std::vector<std::unique_ptr<ConnectionThread>> connections_;
+  int accepted_ = 0;
 };
 
 }  // namespace karst::client::testing
