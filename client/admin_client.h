@@ -1,24 +1,29 @@
-// AdminClient: Kafka's admin operations on topics and configs, for `karst topics`,
-// `karst configs` and tests. Bootstraps
+// AdminClient: Kafka's admin operations on topics, configs and partitions, for `karst topics`,
+// `karst configs`, `karst offsets`, `karst delete-records`, `karst leader-election`,
+// `karst reassign` and tests. Bootstraps
 // from any broker in bootstrap.servers, learns the brokers and the controller from Metadata,
 // and sends admin requests to the broker Metadata names as controller (any broker forwards
 // them, so the bootstrap broker stands in when none is named). Kafka errors come back as
 // statuses made by KafkaErrorStatus ("TOPIC_ALREADY_EXISTS: Topic 'x' already exists.").
+// ListOffsets and DeleteRecords go to each partition's leader, as Metadata names it.
 //
 // Thread-safety: none; one thread drives a client. Calls block up to request.timeout.ms each.
 #ifndef KARST_CLIENT_ADMIN_CLIENT_H_
 #define KARST_CLIENT_ADMIN_CLIENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "client/client_properties.h"
 #include "client/connection.h"
+#include "client/topic_partition.h"
 #include "common/clock.h"
 #include "kafka/protocol/messages/metadata.h"
 
@@ -89,6 +94,53 @@ struct AlterConfigOp {
   std::string value;  // Ignored for kDelete.
 };
 
+struct ClusterBroker {
+  int32_t id = -1;
+  std::string host;
+  int32_t port = 0;
+  std::optional<std::string> rack;
+};
+
+struct ClusterDescription {
+  std::string cluster_id;
+  int32_t controller_id = -1;          // -1: none known.
+  std::vector<ClusterBroker> brokers;  // By id.
+};
+
+// Which offset ListOffsets looks up: Kafka's OffsetSpec, as its wire timestamp.
+struct OffsetSpec {
+  static constexpr int64_t kLatest = -1;        // The high watermark.
+  static constexpr int64_t kEarliest = -2;      // The log start offset.
+  static constexpr int64_t kMaxTimestamp = -3;  // The record with the largest timestamp.
+  // One of the above, or a timestamp in ms: the first offset whose timestamp is >= it.
+  int64_t timestamp = kLatest;
+};
+
+// One partition's ListOffsets answer. `status` is the partition's error; the rest is valid
+// only when it is OK. offset -1 means no such record (a timestamp after every record).
+struct ListedOffset {
+  absl::Status status;
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+  int32_t leader_epoch = -1;
+};
+
+// One partition's DeleteRecords answer: its new log start offset, or its error.
+struct DeletedRecords {
+  absl::Status status;
+  int64_t low_watermark = -1;
+};
+
+// ElectLeaders' election type, as its wire value (KIP-460).
+enum class ElectionType : int8_t { kPreferred = 0, kUnclean = 1 };
+
+// A reassignment in progress (KIP-455): `replicas` holds the target and the original replicas.
+struct PartitionReassignment {
+  std::vector<int32_t> replicas;
+  std::vector<int32_t> adding_replicas;
+  std::vector<int32_t> removing_replicas;
+};
+
 class AdminClient {
  public:
   // Connects to the first reachable bootstrap server. `clock` must outlive the client.
@@ -121,6 +173,37 @@ class AdminClient {
   absl::Status IncrementalAlterConfigs(const ConfigResource& resource,
                                        const std::vector<AlterConfigOp>& ops);
 
+  // The cluster id, the controller and every live broker (DescribeCluster). Errors: the
+  // response's Kafka error.
+  absl::StatusOr<ClusterDescription> DescribeCluster();
+
+  // Looks up each partition's offset at its leader. A partition's own error (an unknown topic
+  // or partition, no leader) is in its entry; leader changes are retried within
+  // request.timeout.ms. Errors: only a failure to read Metadata at all.
+  absl::StatusOr<std::map<TopicPartition, ListedOffset>> ListOffsets(
+      const std::map<TopicPartition, OffsetSpec>& specs);
+  // Deletes the records before each offset (-1: the high watermark) at each leader. As
+  // ListOffsets, a partition's error (OFFSET_OUT_OF_RANGE past the high watermark) is in its
+  // entry.
+  absl::StatusOr<std::map<TopicPartition, DeletedRecords>> DeleteRecords(
+      const std::map<TopicPartition, int64_t>& offsets);
+
+  // Elects leaders of `partitions` (nullopt: every partition) and returns each partition's
+  // result: OK when elected, ELECTION_NOT_NEEDED when the wanted leader already leads, else its
+  // error. Errors: the response's top-level error (INVALID_REQUEST for an unclean election
+  // the broker does not offer).
+  absl::StatusOr<std::map<TopicPartition, absl::Status>> ElectLeaders(
+      ElectionType type, const std::optional<std::set<TopicPartition>>& partitions);
+
+  // Starts (target replicas) or cancels (nullopt) each partition's reassignment, returning each
+  // partition's result (INVALID_REPLICA_ASSIGNMENT, NO_REASSIGNMENT_IN_PROGRESS, ...).
+  // Errors: the response's top-level error.
+  absl::StatusOr<std::map<TopicPartition, absl::Status>> AlterPartitionReassignments(
+      const std::map<TopicPartition, std::optional<std::vector<int32_t>>>& reassignments);
+  // The reassignments in progress among `partitions` (nullopt: all of them).
+  absl::StatusOr<std::map<TopicPartition, PartitionReassignment>> ListPartitionReassignments(
+      const std::optional<std::set<TopicPartition>>& partitions);
+
  private:
   AdminClient(AdminClientOptions options, Clock& clock)
       : options_(std::move(options)), clock_(clock) {}
@@ -132,12 +215,29 @@ class AdminClient {
   absl::StatusOr<Connection*> Controller();
   // The connection that serves `resource`: the named broker's for a broker id, else bootstrap.
   absl::StatusOr<Connection*> ConnectionFor(const ConfigResource& resource);
+  // The connection to broker `id` at `host`:`port`, opened on demand (bootstrap when it is
+  // that broker).
+  absl::StatusOr<Connection*> BrokerConnection(int32_t id, const std::string& host, int32_t port);
+  // Each partition's leader from Metadata; a partition without one gets its error in
+  // `errors` instead.
+  absl::StatusOr<std::map<TopicPartition, int32_t>> Leaders(
+      const std::set<TopicPartition>& partitions, std::map<TopicPartition, absl::Status>& errors);
+  // Sends `call(leader connection, that leader's partitions)` to each leader; a partition
+  // whose result is retriable (kUnavailable) is sent again, after new Metadata, until
+  // request.timeout.ms passes. `call` stores results and returns the partitions to retry.
+  using LeaderCall = std::function<absl::StatusOr<std::set<TopicPartition>>(
+      Connection&, const std::set<TopicPartition>&)>;
+  absl::Status ForEachLeader(const std::set<TopicPartition>& partitions,
+                             std::map<TopicPartition, absl::Status>& errors,
+                             const LeaderCall& call);
 
   const AdminClientOptions options_;
   Clock& clock_;
   std::unique_ptr<Connection> bootstrap_;
   std::unique_ptr<Connection> controller_;
   std::map<int32_t, std::unique_ptr<Connection>> brokers_;  // By node id, opened on demand.
+  // Each broker's address, from the last Metadata that Leaders() read.
+  std::map<int32_t, BrokerAddress> broker_addresses_;
 };
 
 }  // namespace karst::client

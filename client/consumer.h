@@ -24,16 +24,11 @@
 #include "absl/status/statusor.h"
 #include "client/broker_pool.h"
 #include "client/client_properties.h"
+#include "client/topic_partition.h"
 #include "common/clock.h"
 #include "kafka/record/record.h"
 
 namespace karst::client {
-
-struct TopicPartition {
-  std::string topic;
-  int32_t partition = 0;
-  auto operator<=>(const TopicPartition&) const = default;
-};
 
 // Where an assigned partition starts: its log start, its end, an offset, or auto.offset.reset.
 struct StartOffset {

@@ -6,8 +6,12 @@
 #include "client/cli/cluster_command.h"
 #include "client/cli/configs_command.h"
 #include "client/cli/consume_command.h"
+#include "client/cli/delete_records_command.h"
+#include "client/cli/leader_election_command.h"
+#include "client/cli/offsets_command.h"
 #include "client/cli/perf_command.h"
 #include "client/cli/produce_command.h"
+#include "client/cli/reassign_command.h"
 #include "client/cli/topics_command.h"
 #include "common/clock.h"
 #include "common/version.h"
@@ -23,6 +27,11 @@ commands:
   produce                  send lines from stdin as records (karst produce --help)
   consume                  print records (karst consume --help)
   perf produce|consume     measure throughput and latency (karst perf --help)
+  offsets                  each partition's earliest/latest/timestamp offset (karst offsets --help)
+  delete-records           delete records before offsets (karst delete-records --help)
+  leader-election          elect preferred leaders (karst leader-election --help)
+  reassign                 generate, execute, verify and cancel partition reassignments
+                           (karst reassign --help)
 
   --version                print the version and exit
   --help                   print this text and exit
@@ -64,6 +73,15 @@ int main(int argc, char** argv) {
   if (command == "perf") {
     return karst::cli::RunPerfCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
   }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "offsets") return karst::cli::RunOffsetsCommand(rest, karst::SystemClock::Get());
+  if (command == "delete-records") {
+    return karst::cli::RunDeleteRecordsCommand(rest, karst::SystemClock::Get());
+  }
+  if (command == "leader-election") {
+    return karst::cli::RunLeaderElectionCommand(rest, karst::SystemClock::Get());
+  }
+  if (command == "reassign") return karst::cli::RunReassignCommand(rest, karst::SystemClock::Get());
   std::cerr << "karst: unknown command \"" << command << "\"\n\n" << kUsage;
   return karst::cli::kExitUsage;
 }
