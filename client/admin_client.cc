@@ -13,6 +13,7 @@
 #include "kafka/protocol/messages/create_topics.h"
 #include "kafka/protocol/messages/delete_topics.h"
 #include "kafka/protocol/messages/describe_configs.h"
+#include "kafka/protocol/messages/describe_quorum.h"
 #include "kafka/protocol/messages/incremental_alter_configs.h"
 
 namespace karst::client {
@@ -27,11 +28,21 @@ constexpr int16_t kDeleteTopicsMax = 6;
 constexpr int16_t kCreatePartitionsMax = 3;
 constexpr int16_t kDescribeConfigsMax = 4;
 constexpr int16_t kIncrementalAlterConfigsMax = 1;
+constexpr int16_t kDescribeQuorumMax = 2;
+// Metadata carries the cluster id from v2.
+constexpr int16_t kMetadataClusterIdVersion = 2;
 // DeleteTopics v6 names topics in DeleteTopicState entries instead of topic_names (KIP-516).
 constexpr int16_t kDeleteTopicsStateVersion = 6;
 constexpr int8_t kTopicResource = 2;
 constexpr int8_t kDynamicTopicConfigSource = 1;
 constexpr int16_t kNotController = static_cast<int16_t>(kp::ErrorCode::kNotController);
+
+QuorumReplica ToQuorumReplica(const kp::DescribeQuorumResponse::ReplicaState& r) {
+  return {.replica_id = r.replica_id,
+          .log_end_offset = r.log_end_offset,
+          .last_fetch_timestamp = r.last_fetch_timestamp,
+          .last_caught_up_timestamp = r.last_caught_up_timestamp};
+}
 
 std::string UuidText(const kp::Uuid& id) {
   return absl::WebSafeBase64Escape(
@@ -360,6 +371,38 @@ absl::Status AdminClient::IncrementalAlterConfigs(const ConfigResource& resource
     results.push_back(KafkaErrorStatus(result.error_code, result.error_message));
   }
   return First(results);
+}
+
+absl::StatusOr<QuorumInfo> AdminClient::DescribeQuorum() {
+  QuorumInfo info;
+  if (bootstrap_->Version(kp::MetadataRequest::kApiKey, kMetadataClusterIdVersion, kMetadataMax)
+          .ok()) {
+    ASSIGN_OR_RETURN(const kp::MetadataResponse metadata,
+                     FetchMetadata(std::vector<std::string>()));
+    info.cluster_id = metadata.cluster_id.value_or("");
+  }
+  ASSIGN_OR_RETURN(const int16_t version,
+                   bootstrap_->Version<kp::DescribeQuorumRequest>(kDescribeQuorumMax));
+  kp::DescribeQuorumRequest request;
+  // KRaft's one Raft partition, as Kafka's admin client asks for it.
+  auto& topic = request.topics.emplace_back();
+  topic.topic_name = "__cluster_metadata";
+  topic.partitions.emplace_back().partition_index = 0;
+  kp::DescribeQuorumResponse response;
+  RETURN_IF_ERROR(bootstrap_->Call(request, version, &response));
+  RETURN_IF_ERROR(KafkaErrorStatus(response.error_code, response.error_message));
+  if (response.topics.size() != 1 || response.topics[0].partitions.size() != 1) {
+    return absl::InternalError(absl::StrCat("DescribeQuorum from ", bootstrap_->address(),
+                                            ": expected one partition of __cluster_metadata"));
+  }
+  const auto& partition = response.topics[0].partitions[0];
+  RETURN_IF_ERROR(KafkaErrorStatus(partition.error_code, partition.error_message));
+  info.leader_id = partition.leader_id;
+  info.leader_epoch = partition.leader_epoch;
+  info.high_watermark = partition.high_watermark;
+  for (const auto& v : partition.current_voters) info.voters.push_back(ToQuorumReplica(v));
+  for (const auto& o : partition.observers) info.observers.push_back(ToQuorumReplica(o));
+  return info;
 }
 
 }  // namespace karst::client

@@ -1,6 +1,6 @@
-// AdminClient: Kafka's admin operations on topics, configs and partitions, for `karst topics`,
-// `karst configs`, `karst offsets`, `karst delete-records`, `karst leader-election`,
-// `karst reassign` and tests. Bootstraps
+// AdminClient: Kafka's admin operations on topics, configs, partitions and the metadata
+// quorum, for `karst topics`, `karst configs`, `karst offsets`, `karst delete-records`,
+// `karst leader-election`, `karst reassign`, `karst quorum` and tests. Bootstraps
 // from any broker in bootstrap.servers, learns the brokers and the controller from Metadata,
 // and sends admin requests to the broker Metadata names as controller (any broker forwards
 // them, so the bootstrap broker stands in when none is named). Kafka errors come back as
@@ -141,6 +141,24 @@ struct PartitionReassignment {
   std::vector<int32_t> removing_replicas;
 };
 
+// One member of the metadata quorum (Kafka's QuorumInfo.ReplicaState). -1: unknown.
+struct QuorumReplica {
+  int32_t replica_id = -1;
+  int64_t log_end_offset = -1;
+  int64_t last_fetch_timestamp = -1;      // The leader's wall clock, ms since the Unix epoch.
+  int64_t last_caught_up_timestamp = -1;  // The leader's wall clock, ms since the Unix epoch.
+};
+
+// The metadata quorum (Kafka's QuorumInfo, from DescribeQuorum on __cluster_metadata-0).
+struct QuorumInfo {
+  std::string cluster_id;  // From Metadata; "" if the broker names none.
+  int32_t leader_id = -1;
+  int32_t leader_epoch = -1;
+  int64_t high_watermark = -1;
+  std::vector<QuorumReplica> voters;
+  std::vector<QuorumReplica> observers;
+};
+
 class AdminClient {
  public:
   // Connects to the first reachable bootstrap server. `clock` must outlive the client.
@@ -203,6 +221,11 @@ class AdminClient {
   // The reassignments in progress among `partitions` (nullopt: all of them).
   absl::StatusOr<std::map<TopicPartition, PartitionReassignment>> ListPartitionReassignments(
       const std::optional<std::set<TopicPartition>>& partitions);
+
+  // The metadata Raft quorum, asked of the bootstrap broker (which asks the active
+  // controller). Errors: the top-level or partition Kafka error, e.g. "NOT_CONTROLLER: ..."
+  // while no controller is active; a transport error naming the broker.
+  absl::StatusOr<QuorumInfo> DescribeQuorum();
 
  private:
   AdminClient(AdminClientOptions options, Clock& clock)

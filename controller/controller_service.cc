@@ -47,6 +47,16 @@ std::optional<std::vector<AlterConfigOp>> ToAlterConfigOps(
   return ops;
 }
 
+// Kafka's ReplicaState from Raft's view: -1 for anything unknown.
+void FillReplica(const raft::ReplicaStatus& r, pb::QuorumReplica* out) {
+  out->set_replica_id(r.id.value());
+  out->set_log_end_offset(r.match.has_value() ? r.match->value() : -1);
+  out->set_last_fetch_timestamp_ms(r.last_fetch.has_value() ? absl::ToUnixMillis(*r.last_fetch)
+                                                            : -1);
+  out->set_last_caught_up_timestamp_ms(
+      r.last_caught_up.has_value() ? absl::ToUnixMillis(*r.last_caught_up) : -1);
+}
+
 }  // namespace
 
 template <typename Response>
@@ -204,6 +214,21 @@ grpc::Status ControllerService::AlterPartitionReassignments(
       out->mutable_error()->set_message(r.error.message);
     }
   }
+  return grpc::Status::OK;
+}
+
+grpc::Status ControllerService::DescribeQuorum(grpc::ServerContext* context,
+                                               const pb::DescribeQuorumRequest* /*request*/,
+                                               pb::DescribeQuorumResponse* response) {
+  if (RefuseOtherCluster(context, "DescribeQuorum", response)) return grpc::Status::OK;
+  absl::StatusOr<raft::QuorumStatus> status = controller_.DescribeQuorum();
+  Fill(controller_, status.status(), ApiError{}, response);
+  if (!status.ok()) return grpc::Status::OK;
+  response->set_leader_id(status->leader.value());
+  response->set_leader_epoch(static_cast<int32_t>(status->term.value()));
+  response->set_high_watermark(status->commit.value());
+  for (const raft::ReplicaStatus& r : status->voters) FillReplica(r, response->add_voters());
+  for (const raft::ReplicaStatus& r : status->learners) FillReplica(r, response->add_observers());
   return grpc::Status::OK;
 }
 

@@ -63,6 +63,9 @@ class ControllerService final : public proto_service::Controller::Service {
   grpc::Status AlterPartitionReassignments(
       grpc::ServerContext*, const proto_service::AlterPartitionReassignmentsRequest*,
       proto_service::AlterPartitionReassignmentsResponse*) override;
+  // The active controller's view of the Raft quorum; standbys answer NOT_CONTROLLER.
+  grpc::Status DescribeQuorum(grpc::ServerContext*, const proto_service::DescribeQuorumRequest*,
+                              proto_service::DescribeQuorumResponse*) override;
 
  private:
   // Fills `response` with INCONSISTENT_CLUSTER_ID and returns true if the call comes from

@@ -1,7 +1,7 @@
 // The controller service over real gRPC on loopback, three controllers on an in-process Raft
 // group: a standby answers NOT_CONTROLLER naming the active controller; the active one
 // registers brokers and creates topics, with Kafka errors in the response; a call from another
-// cluster gets INCONSISTENT_CLUSTER_ID.
+// cluster gets INCONSISTENT_CLUSTER_ID; the active one describes the Raft quorum.
 #include "controller/controller_service.h"
 
 #include <grpcpp/grpcpp.h>
@@ -268,6 +268,43 @@ TEST_F(ControllerServiceTest, EveryControllerServesTheMetadataLog) {
   ASSERT_GE(entries.entries_size(), 1);
   EXPECT_GT(entries.entries(0).offset(), snapshot.snapshot_offset());
   EXPECT_EQ(entries.entries(0).batch().records(0).topic().name(), "orders");
+}
+
+TEST_F(ControllerServiceTest, ActiveControllerDescribesTheQuorumAndStandbysNameIt) {
+  const int active = Active();
+  ASSERT_NE(active, 0);
+  const int standby = active % 3 + 1;
+  ASSERT_TRUE(WaitUntil([&] {
+    pb::DescribeQuorumResponse response;
+    return stub(standby).DescribeQuorum(Context().get(), {}, &response).ok() &&
+           response.error().code() == 41 && response.controller().active_controller_id() == active;
+  }));
+  // Every voter catches up with the leader's log, which the high watermark then covers.
+  pb::DescribeQuorumResponse quorum;
+  const int64_t start_ms = absl::ToUnixMillis(absl::Now());
+  ASSERT_TRUE(WaitUntil([&] {
+    quorum.Clear();
+    if (!stub(active).DescribeQuorum(Context().get(), {}, &quorum).ok()) return false;
+    if (quorum.error().code() != 0 || quorum.voters_size() != 3) return false;
+    for (const pb::QuorumReplica& v : quorum.voters()) {
+      if (v.log_end_offset() != quorum.high_watermark() || v.last_caught_up_timestamp_ms() < 0) {
+        return false;
+      }
+    }
+    return true;
+  })) << quorum.DebugString();
+  EXPECT_EQ(quorum.leader_id(), active);
+  EXPECT_EQ(quorum.controller().active_controller_id(), active);
+  EXPECT_EQ(quorum.leader_epoch(), members_[static_cast<size_t>(active - 1)]->node->term().value());
+  EXPECT_GE(quorum.high_watermark(), 1);
+  EXPECT_EQ(quorum.observers_size(), 0);
+  for (int i = 0; i < 3; ++i) {
+    const pb::QuorumReplica& v = quorum.voters(i);
+    EXPECT_EQ(v.replica_id(), i + 1);
+    // Contact times are the leader's wall clock, recent.
+    EXPECT_GE(v.last_fetch_timestamp_ms(), start_ms - 60000) << v.DebugString();
+    EXPECT_LE(v.last_fetch_timestamp_ms(), absl::ToUnixMillis(absl::Now())) << v.DebugString();
+  }
 }
 
 }  // namespace

@@ -126,6 +126,17 @@ absl::Status QuorumController::CheckActive() const {
   return absl::OkStatus();
 }
 
+absl::StatusOr<raft::QuorumStatus> QuorumController::DescribeQuorum() const {
+  if (absl::Status active = CheckActive(); !active.ok()) return active;
+  raft::QuorumStatus status = node_->DescribeQuorum();
+  // The status is from the node thread's last round; leadership may have moved since.
+  if (status.leader != status.self) {
+    return absl::UnavailableError(
+        absl::StrCat("node ", status.self.value(), " is no longer the active controller"));
+  }
+  return status;
+}
+
 template <typename Response>
 absl::StatusOr<Response> QuorumController::Write(
     const std::function<ControllerResult<Response>(const MetadataImage&)>& generate,

@@ -99,6 +99,9 @@ class QuorumController final : public raft::StateMachine {
       const std::vector<ReassignmentRequest>& requests);
   // A block of producer ids for a registered broker (KIP-730).
   absl::StatusOr<ProducerIdBlock> AllocateProducerIds(NodeId broker, int64_t broker_epoch);
+  // The Raft quorum as the active controller sees it (voters' match indexes and contact
+  // times). Not a write: answers at once, from the node's latest status.
+  absl::StatusOr<raft::QuorumStatus> DescribeQuorum() const;
   // The broker's epoch in the response is the offset its registration committed at.
   absl::StatusOr<RegisterBrokerResponse> RegisterBroker(const RegisterBrokerRequest& request);
   absl::StatusOr<BrokerHeartbeatResponse> BrokerHeartbeat(const BrokerHeartbeatRequest& request);

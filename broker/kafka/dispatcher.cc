@@ -71,6 +71,7 @@ KafkaDispatcher::KafkaDispatcher(BrokerContext& context) : context_(context) {
                0, 1, HandleIncrementalAlterConfigs),
            Serve<kp::DescribeClusterRequest, kp::DescribeClusterResponse>(0, 1,
                                                                           HandleDescribeCluster),
+           Serve<kp::DescribeQuorumRequest, kp::DescribeQuorumResponse>(0, 2, HandleDescribeQuorum),
            Serve<kp::DescribeLogDirsRequest, kp::DescribeLogDirsResponse>(0, 4,
                                                                           HandleDescribeLogDirs),
            Serve<kp::AlterPartitionReassignmentsRequest, kp::AlterPartitionReassignmentsResponse>(

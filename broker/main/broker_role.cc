@@ -239,6 +239,9 @@ absl::Status BrokerRole::Start() {
   for (const controller::Endpoint& e : endpoints) {
     context_.settings.advertised[e.name] = {e.host, e.port};
   }
+  if (!config_.controller_listener_names.empty()) {
+    context_.settings.controller_listener_name = config_.controller_listener_names.front();
+  }
   context_.image = [this] { return lifecycle_->image(); };
   context_.caught_up = [this] { return Ready(); };
   context_.partitions = partitions_.get();

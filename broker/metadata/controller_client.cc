@@ -266,6 +266,16 @@ ControllerClient::AlterPartitionReassignments(const pb::AlterPartitionReassignme
       Target::kActiveController, absl::ZeroDuration(), timeout, canceller);
 }
 
+absl::StatusOr<pb::DescribeQuorumResponse> ControllerClient::DescribeQuorum(
+    const pb::DescribeQuorumRequest& request, absl::Duration timeout, CallCanceller* canceller) {
+  return Call<pb::DescribeQuorumResponse>(
+      "DescribeQuorum",
+      [&](pb::Controller::Stub& s, grpc::ClientContext* c, pb::DescribeQuorumResponse* r) {
+        return s.DescribeQuorum(c, request, r);
+      },
+      Target::kActiveController, absl::ZeroDuration(), timeout, canceller);
+}
+
 absl::StatusOr<pb::FetchMetadataResponse> ControllerClient::FetchMetadata(
     const pb::FetchMetadataRequest& request, absl::Duration timeout, CallCanceller* canceller) {
   return Call<pb::FetchMetadataResponse>(

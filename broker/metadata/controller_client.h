@@ -100,6 +100,9 @@ class ControllerClient {
   absl::StatusOr<controller_rpc::AlterPartitionReassignmentsResponse> AlterPartitionReassignments(
       const controller_rpc::AlterPartitionReassignmentsRequest& request, absl::Duration timeout,
       CallCanceller* canceller = nullptr);
+  absl::StatusOr<controller_rpc::DescribeQuorumResponse> DescribeQuorum(
+      const controller_rpc::DescribeQuorumRequest& request, absl::Duration timeout,
+      CallCanceller* canceller = nullptr);
   // Any controller serves it: the active one first, then the others (which may lag).
   absl::StatusOr<controller_rpc::FetchMetadataResponse> FetchMetadata(
       const controller_rpc::FetchMetadataRequest& request, absl::Duration timeout,
@@ -110,6 +113,8 @@ class ControllerClient {
 
   // The active controller as last learnt (kNoNode-like NodeId(-1) if unknown).
   NodeId active_controller() const;
+  // controller.quorum.voters as given.
+  const std::vector<ControllerVoter>& voters() const { return options_.voters; }
 
  private:
   enum class Target { kActiveController, kAnyController };

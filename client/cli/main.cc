@@ -11,6 +11,7 @@
 #include "client/cli/offsets_command.h"
 #include "client/cli/perf_command.h"
 #include "client/cli/produce_command.h"
+#include "client/cli/quorum_command.h"
 #include "client/cli/reassign_command.h"
 #include "client/cli/topics_command.h"
 #include "common/clock.h"
@@ -24,6 +25,7 @@ commands:
   cluster up|down|status   run a Karst cluster on this machine (karst cluster --help)
   topics                   create, list, describe, delete and alter topics (karst topics --help)
   configs                  describe and alter topic and broker configs (karst configs --help)
+  quorum                   describe the metadata quorum (karst quorum --help)
   produce                  send lines from stdin as records (karst produce --help)
   consume                  print records (karst consume --help)
   perf produce|consume     measure throughput and latency (karst perf --help)
@@ -62,6 +64,9 @@ int main(int argc, char** argv) {
   }
   if (command == "configs") {
     return karst::cli::RunConfigsCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
+  }
+  if (command == "quorum") {
+    return karst::cli::RunQuorumCommand({args.begin() + 1, args.end()}, karst::SystemClock::Get());
   }
   if (command == "produce") {
     return karst::cli::RunProduceCommand({args.begin() + 1, args.end()}, std::cin,

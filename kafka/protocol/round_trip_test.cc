@@ -33,7 +33,7 @@ TEST(RoundTrip, EveryMessageEveryVersion) {
 }
 
 TEST(Apis, TableCoversTheServedApis) {
-  EXPECT_EQ(AllApis().size(), 50u);
+  EXPECT_EQ(AllApis().size(), 51u);
   const ApiInfo* produce = FindApi(0);
   ASSERT_NE(produce, nullptr);
   EXPECT_STREQ(produce->name, "Produce");
@@ -44,6 +44,9 @@ TEST(Apis, TableCoversTheServedApis) {
   ASSERT_NE(api_versions, nullptr);
   EXPECT_EQ(ResponseHeaderVersion(*api_versions, 3), 0);  // KIP-511: always v0.
   EXPECT_EQ(RequestHeaderVersion(*api_versions, 3), 2);
+  const ApiInfo* describe_quorum = FindApi(55);
+  ASSERT_NE(describe_quorum, nullptr);
+  EXPECT_STREQ(describe_quorum->name, "DescribeQuorum");
   EXPECT_EQ(FindApi(9999), nullptr);
 }
 

@@ -41,6 +41,7 @@ absl::Status Node::Start() {
   if (!snapshot.empty()) state_machine_.Restore(snapshot.metadata, snapshot.data);
   last_snapshot_ = snapshot.metadata.index;
   applied_ = core_->log().applied().value();
+  PublishQuorumStatus();
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = false;
@@ -80,7 +81,10 @@ void Node::Post(std::function<void()> run, std::function<void()> cancel) {
 }
 
 void Node::Receive(Message message) {
-  Post([this, m = std::move(message)] { core_->Step(m); });
+  Post([this, m = std::move(message)] {
+    core_->Step(m);
+    NoteContact(m);
+  });
 }
 
 void Node::Propose(std::function<absl::StatusOr<LogIndex>()> propose,
@@ -167,6 +171,7 @@ void Node::Loop() {
       if (next_tick < clock_.Monotonic()) next_tick = clock_.Monotonic() + options_.tick_interval;
     }
     HandleReady();
+    PublishQuorumStatus();
   }
 }
 
@@ -217,6 +222,8 @@ void Node::HandleReady() {
       }
       last_leader_ = ready.leader;
       last_term_ = core_->term();
+      last_fetch_.clear();
+      last_caught_up_.clear();
       if (options_.on_leader_change) options_.on_leader_change(last_leader_, last_term_);
     }
     PublishMetrics(ready);
@@ -286,6 +293,55 @@ void Node::PublishMetrics(const Ready& ready) {
   m->leader.Set(static_cast<double>(ready.leader.value()));
   m->commit_index.Set(static_cast<double>(committed_.load()));
   m->applied_index.Set(static_cast<double>(applied_.load()));
+}
+
+void Node::NoteContact(const Message& m) {
+  if (core_->role() != Role::kLeader || m.term != core_->term()) return;
+  if (m.type != MessageType::kAppendResponse && m.type != MessageType::kHeartbeatResponse) return;
+  const auto it = core_->progress().find(m.from);
+  if (it == core_->progress().end()) return;
+  // Kafka's LastFetchTimestamp and LastCaughtUpTimestamp (KIP-836): a follower's answer is our
+  // "fetch", and it is caught up when it holds everything the leader has.
+  const absl::Time now = clock_.Now();
+  last_fetch_[m.from] = now;
+  if (it->second.match() >= core_->log().LastIndex()) last_caught_up_[m.from] = now;
+}
+
+void Node::PublishQuorumStatus() {
+  QuorumStatus status;
+  status.self = options_.id;
+  status.leader = core_->leader();
+  status.term = core_->term();
+  status.commit = core_->log().committed();
+  status.last_index = core_->log().LastIndex();
+  const bool leading = core_->role() == Role::kLeader;
+  const absl::Time now = clock_.Now();
+  auto describe = [&](NodeId id) {
+    ReplicaStatus r{.id = id};
+    if (!leading) return r;
+    if (id == options_.id) {
+      // As Kafka reports the leader: its own log end, fetching and caught up now.
+      return ReplicaStatus{
+          .id = id, .match = status.last_index, .last_fetch = now, .last_caught_up = now};
+    }
+    if (auto it = core_->progress().find(id); it != core_->progress().end()) {
+      r.match = it->second.match();
+    }
+    if (auto it = last_fetch_.find(id); it != last_fetch_.end()) r.last_fetch = it->second;
+    if (auto it = last_caught_up_.find(id); it != last_caught_up_.end()) {
+      r.last_caught_up = it->second;
+    }
+    return r;
+  };
+  for (NodeId id : core_->conf().voters) status.voters.push_back(describe(id));
+  for (NodeId id : core_->conf().learners) status.learners.push_back(describe(id));
+  std::lock_guard<std::mutex> lock(status_mu_);
+  status_ = std::move(status);
+}
+
+QuorumStatus Node::DescribeQuorum() const {
+  std::lock_guard<std::mutex> lock(status_mu_);
+  return status_;
 }
 
 void Node::FailAll(const absl::Status& status) {

@@ -4,8 +4,8 @@
 // futures of proposals and reads. Everything else talks to it by posting events, so the core
 // stays single-threaded.
 //
-// Thread-safety: Receive, Propose, ProposeConfChange, ReadIndex and the accessors are safe
-// from any thread; Start and Stop belong to the owner. Stop joins the thread.
+// Thread-safety: Receive, Propose, ProposeConfChange, ReadIndex, DescribeQuorum and the
+// accessors are safe from any thread; Start and Stop belong to the owner. Stop joins the thread.
 #ifndef KARST_RAFT_NODE_NODE_H_
 #define KARST_RAFT_NODE_NODE_H_
 
@@ -18,8 +18,10 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -46,6 +48,29 @@ struct NodeOptions {
   std::function<void(const std::string&)> log;
   // May be null; must outlive the Node.
   RaftMetrics* metrics = nullptr;
+};
+
+// One member of the group as the leader sees it (Kafka's DescribeQuorum ReplicaState, KIP-836).
+struct ReplicaStatus {
+  NodeId id = kNoNode;
+  // The last index known to be in its log (the leader's own last index for itself); nullopt
+  // when this node is not the leader.
+  std::optional<LogIndex> match;
+  // Leader wall-clock time of its last answer to an append or heartbeat (now, for the leader).
+  std::optional<absl::Time> last_fetch;
+  // Leader wall-clock time of its last answer at which it matched the leader's last index.
+  std::optional<absl::Time> last_caught_up;
+};
+
+// The group at one moment, as this node knows it.
+struct QuorumStatus {
+  NodeId self = kNoNode;
+  NodeId leader = kNoNode;
+  Term term{0};
+  LogIndex commit{0};                   // Kafka's HighWatermark.
+  LogIndex last_index{0};               // This node's log end.
+  std::vector<ReplicaStatus> voters;    // By id.
+  std::vector<ReplicaStatus> learners;  // By id (Kafka's observers).
 };
 
 class Node {
@@ -77,6 +102,8 @@ class Node {
   bool IsLeader() const { return leader() == id(); }
   LogIndex applied() const { return LogIndex(applied_.load()); }
   LogIndex committed() const { return LogIndex(committed_.load()); }
+  // The quorum as of the node thread's last round of events (a copy; at most one tick old).
+  QuorumStatus DescribeQuorum() const;
 
  private:
   // Work for the node thread; `cancel` runs instead if the node stops first (completing any
@@ -99,6 +126,9 @@ class Node {
   void MaybeSnapshot();
   void FailAll(const absl::Status& status);
   void PublishMetrics(const Ready& ready);
+  // Leader only: notes that `m`, a peer's answer just stepped, shows it fetching (and caught up).
+  void NoteContact(const Message& m);
+  void PublishQuorumStatus();
   void ProposeBatch();
   void Propose(std::function<absl::StatusOr<LogIndex>()> propose,
                std::shared_ptr<std::promise<absl::StatusOr<LogIndex>>> promise);
@@ -127,6 +157,12 @@ class Node {
   LogIndex last_snapshot_{0};
   NodeId last_leader_ = kNoNode;
   Term last_term_{0};
+  // Leader only, cleared on a change of leader or term: wall-clock times for ReplicaStatus.
+  std::map<NodeId, absl::Time> last_fetch_;
+  std::map<NodeId, absl::Time> last_caught_up_;
+
+  mutable std::mutex status_mu_;
+  QuorumStatus status_;  // Guarded by status_mu_.
 
   std::atomic<int32_t> leader_{kNoNode.value()};
   std::atomic<int64_t> term_{0};

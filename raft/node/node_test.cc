@@ -195,6 +195,61 @@ TEST(Node, ALaggingNodeCatchesUpFromASnapshot) {
   EXPECT_TRUE(WaitUntil([&] { return g.recorder(lagging).values() == want; }));
 }
 
+// Every voter's match and contact times as the leader sees them (Kafka's DescribeQuorum).
+bool AllCaughtUp(const QuorumStatus& s) {
+  if (s.voters.size() != 3 || s.commit != s.last_index) return false;
+  for (const ReplicaStatus& r : s.voters) {
+    if (r.match != s.last_index || !r.last_fetch.has_value() || !r.last_caught_up.has_value()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+TEST(Node, DescribeQuorumShowsTheLeadersViewOfEachVoter) {
+  Group g(3);
+  Node* leader = g.Leader();
+  ASSERT_NE(leader, nullptr);
+  for (int i = 0; i < 5; ++i) ASSERT_OK(Commit(leader, absl::StrCat("q", i)).status());
+  QuorumStatus status;
+  ASSERT_TRUE(WaitUntil([&] {
+    status = leader->DescribeQuorum();
+    return AllCaughtUp(status);
+  }));
+  EXPECT_EQ(status.self, leader->id());
+  EXPECT_EQ(status.leader, leader->id());
+  EXPECT_EQ(status.term, leader->term());
+  EXPECT_GE(status.commit.value(), 6);  // The leader's empty entry and five proposals.
+  EXPECT_TRUE(status.learners.empty());
+  for (int i = 1; i <= 3; ++i) EXPECT_EQ(status.voters[static_cast<size_t>(i - 1)].id, NodeId(i));
+
+  // A follower knows the leader and term but nothing of the others' logs.
+  const int follower = leader->id().value() % 3 + 1;
+  ASSERT_TRUE(WaitUntil([&] { return g.node(follower)->DescribeQuorum().leader == leader->id(); }));
+  const QuorumStatus seen = g.node(follower)->DescribeQuorum();
+  EXPECT_EQ(seen.term, status.term);
+  ASSERT_EQ(seen.voters.size(), 3u);
+  for (const ReplicaStatus& r : seen.voters) {
+    EXPECT_FALSE(r.match.has_value());
+    EXPECT_FALSE(r.last_fetch.has_value());
+  }
+
+  // A stopped follower falls behind, and its contact times stop moving. (Commits go through
+  // the live follower, whose answers queue behind any the stopped one sent before stopping.)
+  const size_t stopped = static_cast<size_t>(follower - 1);
+  g.StopNode(follower);
+  for (int i = 0; i < 3; ++i) ASSERT_OK(Commit(leader, absl::StrCat("r", i)).status());
+  const QuorumStatus after = leader->DescribeQuorum();
+  ASSERT_TRUE(after.voters[stopped].match.has_value());
+  EXPECT_LE(*after.voters[stopped].match, *status.voters[stopped].match);
+  EXPECT_LT(*after.voters[stopped].match, after.last_index);
+  ASSERT_OK(Commit(leader, "s").status());
+  const QuorumStatus later = leader->DescribeQuorum();
+  EXPECT_EQ(later.voters[stopped].last_fetch, after.voters[stopped].last_fetch);
+  EXPECT_EQ(later.voters[stopped].last_caught_up, after.voters[stopped].last_caught_up);
+  EXPECT_EQ(later.voters[stopped].match, after.voters[stopped].match);
+}
+
 TEST(Node, PublishesMetrics) {
   auto registry = std::make_shared<prometheus::Registry>();
   RaftMetrics metrics(*registry, "test");

@@ -28,7 +28,7 @@ APIS = [
     "WriteTxnMarkers", "DescribeProducers", "DescribeTransactions", "ListTransactions",
     "CreateAcls", "DescribeAcls", "DeleteAcls", "DescribeUserScramCredentials",
     "AlterUserScramCredentials", "DescribeClientQuotas", "AlterClientQuotas",
-    "DescribeTopicPartitions",
+    "DescribeTopicPartitions", "DescribeQuorum",
 ]
 
 # Error codes whose exceptions extend RetriableException in Kafka's Errors.java (a client may

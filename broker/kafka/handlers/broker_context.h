@@ -50,6 +50,8 @@ struct BrokerSettings {
   // This broker's advertised endpoints by listener name (host, port), for answering Metadata
   // before its own registration is in the image.
   std::map<std::string, std::pair<std::string, int32_t>> advertised;
+  // The first of controller.listener.names: the listener DescribeQuorum v2 names for voters.
+  std::string controller_listener_name = "CONTROLLER";
 };
 
 struct BrokerContext {

@@ -64,6 +64,9 @@ void HandleIncrementalAlterConfigs(BrokerContext& ctx, const RequestInfo& info,
 void HandleDescribeCluster(BrokerContext& ctx, const RequestInfo& info,
                            const kp::DescribeClusterRequest& request,
                            const Reply<kp::DescribeClusterResponse>& reply);
+void HandleDescribeQuorum(BrokerContext& ctx, const RequestInfo& info,
+                          const kp::DescribeQuorumRequest& request,
+                          const Reply<kp::DescribeQuorumResponse>& reply);
 void HandleDescribeLogDirs(BrokerContext& ctx, const RequestInfo& info,
                            const kp::DescribeLogDirsRequest& request,
                            const Reply<kp::DescribeLogDirsResponse>& reply);
