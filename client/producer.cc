@@ -324,15 +324,17 @@ absl::Duration Producer::SendReady(bool closing, int64_t flush_epoch) {
     }
     return std::max(queue.retry_after, queue.first_enqueued + options_.linger);
   };
-  const auto ready = [&](const Queue& queue) {
-    return !queue.records.empty() && ready_at(queue) <= now;
+  const auto ready = [&](const PartitionKey& key, const Queue& queue) {
+    return !queue.records.empty() && ready_at(queue) <= now && !partitions_in_flight_.contains(key);
   };
   absl::Duration next = now + kMaxWait;
   std::map<int32_t, std::vector<PartitionKey>> by_leader;
   for (auto& [key, queue] : queues_) {
     if (queue.records.empty()) continue;
     next = std::min(next, queue.records.front().deadline);
-    if (!ready(queue)) {
+    // A partition with a batch in flight waits for its response (Wait polls for it).
+    if (partitions_in_flight_.contains(key)) continue;
+    if (!ready(key, queue)) {
       next = std::min(next, ready_at(queue));
       continue;
     }
@@ -360,7 +362,7 @@ absl::Duration Producer::SendReady(bool closing, int64_t flush_epoch) {
       SendToLeader(leader, partitions);
       std::erase_if(partitions, [&](const PartitionKey& key) {
         auto it = queues_.find(key);
-        return it == queues_.end() || !ready(it->second);
+        return it == queues_.end() || !ready(key, it->second);
       });
     }
   }
@@ -461,6 +463,7 @@ void Producer::SendToLeader(int32_t leader, const std::vector<PartitionKey>& par
     return;
   }
   in_flight.deadline = now + options_.request_timeout;
+  for (const auto& [key, batch] : in_flight.batches) partitions_in_flight_.insert(key);
   in_flight_[leader].push_back(std::move(in_flight));
 }
 
@@ -510,6 +513,7 @@ void Producer::ReadResponse(int32_t leader) {
   absl::Status status = (*connection)->Finish(&response);
   InFlight done = std::move(requests->second.front());
   requests->second.pop_front();
+  for (const auto& [key, batch] : done.batches) partitions_in_flight_.erase(key);
   if (!status.ok()) {
     pool_.Drop(leader);
     for (auto& [key, batch] : done.batches) HandleBatchError(key, std::move(batch), status);
@@ -542,7 +546,10 @@ void Producer::FailInFlight(int32_t leader, const absl::Status& error) {
   std::deque<InFlight> lost = std::move(requests->second);
   in_flight_.erase(requests);
   for (InFlight& request : lost) {
-    for (auto& [key, batch] : request.batches) HandleBatchError(key, std::move(batch), error);
+    for (auto& [key, batch] : request.batches) {
+      partitions_in_flight_.erase(key);
+      HandleBatchError(key, std::move(batch), error);
+    }
   }
 }
 

@@ -5,12 +5,13 @@
 // and sends a partition's batch when it holds batch.size bytes, when its oldest record is
 // linger.ms old, or on Flush()/Close(). One Produce request per leader carries one batch per
 // partition; up to max.in.flight.requests.per.connection requests per broker are outstanding
-// at once (pipelined). Retriable errors (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION,
-// LEADER_NOT_AVAILABLE, NOT_ENOUGH_REPLICAS, timeouts, transport failures) refresh metadata
-// and retry the batch after retry.backoff.ms, within delivery.timeout.ms and `retries`; with
-// more than one request in flight a retried batch may land after a later one, as in Kafka
-// without idempotence. Idempotence (producer ids, sequences) arrives with the transactions
-// issue: batches are built with producer_id -1 today, and enable.idempotence=true is refused.
+// at once (pipelined), but at most one batch per partition, so a retry can never put a
+// partition's records out of order (Kafka needs idempotence for that). Retriable errors
+// (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE,
+// NOT_ENOUGH_REPLICAS, timeouts, transport failures) refresh metadata and retry the batch
+// after retry.backoff.ms, within delivery.timeout.ms and `retries`. Idempotence (producer ids,
+// sequences) arrives with the transactions issue: batches are built with producer_id -1
+// today, and enable.idempotence=true is refused.
 //
 // Every record's callback runs exactly once, on the I/O thread (as Java's callbacks run on the
 // Sender thread): callbacks must be quick and must not call Flush() or Close().
@@ -30,6 +31,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -176,6 +178,7 @@ class Producer {
   bool metadata_stale_ = false;
   std::map<std::string, int32_t> sticky_;  // Topic -> sticky partition for unkeyed records.
   std::map<int32_t, std::deque<InFlight>> in_flight_;  // By leader, oldest first.
+  std::set<PartitionKey> partitions_in_flight_;        // Partitions with a batch in flight.
 };
 
 }  // namespace karst::client
