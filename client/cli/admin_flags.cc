@@ -47,13 +47,6 @@ absl::StatusOr<SplitFlags> SplitCommandLine(const std::vector<std::string>& args
   return out;
 }
 
-absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& value) {
-  if (value == "text") return OutputFormat::kText;
-  if (value == "json") return OutputFormat::kJson;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--output: expected text or json, got \"", value, "\""));
-}
-
 absl::StatusOr<client::AdminClientOptions> AdminOptions(const std::string& bootstrap_server,
                                                         const std::string& command_config) {
   client::Properties properties;

@@ -13,11 +13,10 @@
 
 #include "absl/status/statusor.h"
 #include "client/admin_client.h"
+#include "client/cli/console_flags.h"
 #include "common/clock.h"
 
 namespace karst::cli {
-
-enum class OutputFormat { kText, kJson };
 
 // A command line split into the switches seen and each valued flag's value.
 struct SplitFlags {
@@ -38,9 +37,6 @@ struct SplitFlags {
 absl::StatusOr<SplitFlags> SplitCommandLine(const std::vector<std::string>& args,
                                             const std::set<std::string>& switches,
                                             const std::set<std::string>& valued);
-
-// --output: "text" or "json". kInvalidArgument otherwise.
-absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& value);
 
 // bootstrap.servers from `bootstrap_server` (wins) or the `command_config` properties file.
 // Errors: kInvalidArgument when neither names servers, or for a bad file.

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "client/cli/cluster_command.h"
 #include "client/cli/console_flags.h"
+#include "client/cli/json.h"
 #include "client/client_properties.h"
 #include "common/status_macros.h"
 
@@ -31,6 +32,7 @@ options:
   --entity-default       brokers only: the cluster-wide default
   --bootstrap-server S   brokers to bootstrap from (overrides bootstrap.servers)
   --command-config FILE  client properties: bootstrap.servers, client.id, request.timeout.ms
+  --output text|json     --describe as text (default, like kafka-configs) or JSON
   --help                 print this text and exit
 
 exit codes: 0 ok, 1 Kafka or network error, 2 usage error
@@ -71,6 +73,8 @@ absl::Status SetValue(ConfigsFlags& flags, const std::string& name, const std::s
   } else if (name == "--add-config") {
     ASSIGN_OR_RETURN(auto configs, ParseAddConfig(value));
     flags.add_configs.insert(flags.add_configs.end(), configs.begin(), configs.end());
+  } else if (name == "--output") {
+    ASSIGN_OR_RETURN(flags.output, ParseOutputFormat(value));
   } else if (name == "--delete-config") {
     for (absl::string_view key : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
       flags.delete_configs.emplace_back(absl::StripAsciiWhitespace(key));
@@ -142,7 +146,9 @@ absl::Status RunAction(const ConfigsFlags& flags, client::AdminClient& admin) {
   if (flags.action == ConfigsAction::kDescribe) {
     ASSIGN_OR_RETURN(const std::vector<client::ConfigEntry> entries,
                      admin.DescribeConfigs(flags.resource));
-    std::cout << FormatConfigs(flags.resource, flags.all, entries);
+    std::cout << (flags.output == OutputFormat::kJson
+                      ? FormatConfigsJson(flags.resource, flags.all, entries) + "\n"
+                      : FormatConfigs(flags.resource, flags.all, entries));
     return absl::OkStatus();
   }
   std::vector<client::AlterConfigOp> ops;
@@ -230,14 +236,46 @@ absl::StatusOr<ConfigsFlags> ParseConfigsFlags(const std::vector<std::string>& a
   return flags;
 }
 
+namespace {
+
+// The source of the entries `resource` sets itself: without --all, Kafka's ConfigCommand shows
+// only those.
+client::ConfigSource OwnSource(const client::ConfigResource& resource) {
+  if (resource.type == ConfigResourceType::kBroker) {
+    return resource.name.empty() ? client::ConfigSource::kDynamicDefaultBrokerConfig
+                                 : client::ConfigSource::kDynamicBrokerConfig;
+  }
+  return client::ConfigSource::kDynamicTopicConfig;
+}
+
+}  // namespace
+
+std::string FormatConfigsJson(const client::ConfigResource& resource, bool all,
+                              const std::vector<client::ConfigEntry>& entries) {
+  const client::ConfigSource own = OwnSource(resource);
+  Json configs = Json::Array();
+  for (const client::ConfigEntry& entry : entries) {
+    if (!all && entry.source != own) continue;
+    configs.Push(Json::Object()
+                     .Set("name", Json::String(entry.name))
+                     .Set("value", entry.value ? Json::String(*entry.value) : Json())
+                     .Set("source", Json::String(client::ConfigSourceName(entry.source)))
+                     .Set("read_only", Json::Bool(entry.read_only))
+                     .Set("sensitive", Json::Bool(entry.sensitive)));
+  }
+  return Json::Object()
+      .Set("entity_type",
+           Json::String(resource.type == ConfigResourceType::kTopic ? "topics" : "brokers"))
+      .Set("entity_name", resource.name.empty() && resource.type == ConfigResourceType::kBroker
+                              ? Json()
+                              : Json::String(resource.name))
+      .Set("configs", std::move(configs))
+      .Dump();
+}
+
 std::string FormatConfigs(const client::ConfigResource& resource, bool all,
                           const std::vector<client::ConfigEntry>& entries) {
-  // Kafka's ConfigCommand shows, without --all, only the entries the resource itself sets.
-  client::ConfigSource own = client::ConfigSource::kDynamicTopicConfig;
-  if (resource.type == ConfigResourceType::kBroker) {
-    own = resource.name.empty() ? client::ConfigSource::kDynamicDefaultBrokerConfig
-                                : client::ConfigSource::kDynamicBrokerConfig;
-  }
+  const client::ConfigSource own = OwnSource(resource);
   const bool cluster_default =
       resource.type == ConfigResourceType::kBroker && resource.name.empty();
   std::string out = absl::StrCat(all               ? "All"

@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/admin_client.h"
+#include "client/cli/console_flags.h"
 #include "common/clock.h"
 
 namespace karst::cli {
@@ -24,6 +25,7 @@ struct ConfigsFlags {
   // --entity-type and --entity-name; the name is "" for --entity-default (brokers only).
   client::ConfigResource resource;
   bool all = false;  // --all: every entry of --describe, not only the dynamic ones.
+  OutputFormat output = OutputFormat::kText;                     // --output text|json (--describe).
   std::vector<std::pair<std::string, std::string>> add_configs;  // --add-config, in order.
   std::vector<std::string> delete_configs;                       // --delete-config, in order.
 };
@@ -49,6 +51,11 @@ absl::StatusOr<ConfigsFlags> ParseConfigsFlags(const std::vector<std::string>& a
 // "  key=value sensitive=false source=DEFAULT_CONFIG". Sensitive values print as "null".
 std::string FormatConfigs(const client::ConfigResource& resource, bool all,
                           const std::vector<client::ConfigEntry>& entries);
+
+// The same entries as FormatConfigs as one JSON object: {"entity_type", "entity_name" (null for
+// the cluster default), "configs": [{"name", "value", "source", "read_only", "sensitive"}]}.
+std::string FormatConfigsJson(const client::ConfigResource& resource, bool all,
+                              const std::vector<client::ConfigEntry>& entries);
 
 // Runs `karst configs <args>` and returns the exit code: kExitOk, kExitFailure for Kafka or
 // network errors (the message on stderr), kExitUsage for bad flags or client properties.

@@ -114,5 +114,14 @@ TEST(FormatConfigs, AllShowsEveryEntryWithItsSource) {
             "  sasl.password=null sensitive=true source=DYNAMIC_BROKER_CONFIG\n");
 }
 
+TEST(FormatConfigsJson, KeepsTheTextFormsFilter) {
+  EXPECT_EQ(FormatConfigsJson({ConfigResourceType::kTopic, "t"}, false, Entries()),
+            R"({"entity_type":"topics","entity_name":"t","configs":[{"name":"cleanup.policy",)"
+            R"("value":"compact","source":"DYNAMIC_TOPIC_CONFIG","read_only":false,)"
+            R"("sensitive":false}]})");
+  EXPECT_EQ(FormatConfigsJson({ConfigResourceType::kBroker, ""}, false, {}),
+            R"({"entity_type":"brokers","entity_name":null,"configs":[]})");
+}
+
 }  // namespace
 }  // namespace karst::cli

@@ -29,4 +29,11 @@ absl::Status MergePropertiesFile(const std::string& flag, const std::string& pat
   return absl::OkStatus();
 }
 
+absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& value) {
+  if (value == "text") return OutputFormat::kText;
+  if (value == "json") return OutputFormat::kJson;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--output: expected text or json, got \"", value, "\""));
+}
+
 }  // namespace karst::cli

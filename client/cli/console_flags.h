@@ -12,6 +12,12 @@
 
 namespace karst::cli {
 
+// --output: Kafka-style text (the default) or JSON.
+enum class OutputFormat { kText, kJson };
+
+// --output: "text" or "json". kInvalidArgument otherwise.
+absl::StatusOr<OutputFormat> ParseOutputFormat(const std::string& value);
+
 // "k=v" -> (k, v). kInvalidArgument naming `flag` without a '=' or with an empty key.
 absl::StatusOr<std::pair<std::string, std::string>> KeyValue(const std::string& flag,
                                                              const std::string& value);

@@ -62,13 +62,6 @@ absl::StatusOr<int64_t> Positive(const std::string& flag, const std::string& val
   return n;
 }
 
-absl::StatusOr<OutputFormat> Output(const std::string& value) {
-  if (value == "text") return OutputFormat::kText;
-  if (value == "json") return OutputFormat::kJson;
-  return absl::InvalidArgumentError(
-      absl::StrCat("--output: expected text or json, got \"", value, "\""));
-}
-
 // Splits "--name=value" / "--name value"; advances `i` past a separate value.
 absl::StatusOr<std::pair<std::string, std::string>> NameValue(const std::vector<std::string>& args,
                                                               size_t& i) {
@@ -122,7 +115,7 @@ absl::StatusOr<PerfProduceFlags> ParsePerfProduceFlags(const std::vector<std::st
     } else if (name == "--producer.config") {
       config_files.push_back(value);
     } else if (name == "--output") {
-      ASSIGN_OR_RETURN(flags.output, Output(value));
+      ASSIGN_OR_RETURN(flags.output, ParseOutputFormat(value));
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
     }
@@ -166,7 +159,7 @@ absl::StatusOr<PerfConsumeFlags> ParsePerfConsumeFlags(const std::vector<std::st
     } else if (name == "--consumer.config") {
       config_files.push_back(value);
     } else if (name == "--output") {
-      ASSIGN_OR_RETURN(flags.output, Output(value));
+      ASSIGN_OR_RETURN(flags.output, ParseOutputFormat(value));
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name));
     }

@@ -11,12 +11,11 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/cli/console_flags.h"
 #include "client/client_properties.h"
 #include "common/clock.h"
 
 namespace karst::cli {
-
-enum class OutputFormat { kText, kJson };
 
 struct PerfProduceFlags {
   bool help = false;

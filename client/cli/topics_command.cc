@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/cli/cluster_command.h"
+#include "client/cli/json.h"
 #include "client/client_properties.h"
 #include "common/status_macros.h"
 
@@ -29,6 +30,7 @@ actions (exactly one):
 options:
   --bootstrap-server S   brokers to bootstrap from (overrides bootstrap.servers)
   --command-config FILE  client properties: bootstrap.servers, client.id, request.timeout.ms
+  --output text|json     --list/--describe as text (default, like Kafka's tool) or JSON
   --help                 print this text and exit
 
 exit codes: 0 ok, 1 Kafka or network error, 2 usage error
@@ -95,6 +97,8 @@ absl::Status SetValue(TopicsFlags& flags, const std::string& name, const std::st
           absl::StrCat("--replication-factor: expected a positive integer, got \"", value, "\""));
     }
     flags.replication_factor = static_cast<int16_t>(n);
+  } else if (name == "--output") {
+    ASSIGN_OR_RETURN(flags.output, ParseOutputFormat(value));
   } else if (name == "--config") {
     const size_t eq = value.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -147,6 +151,12 @@ absl::Status RunAction(const TopicsFlags& flags, client::AdminClient& admin) {
     }
     case TopicsAction::kList: {
       ASSIGN_OR_RETURN(const std::vector<std::string> names, admin.ListTopics());
+      if (flags.output == OutputFormat::kJson) {
+        Json list = Json::Array();
+        for (const std::string& name : names) list.Push(Json::String(name));
+        std::cout << Json::Object().Set("topics", std::move(list)).Dump() << "\n";
+        return absl::OkStatus();
+      }
       for (const std::string& name : names) std::cout << name << "\n";
       return absl::OkStatus();
     }
@@ -154,9 +164,16 @@ absl::Status RunAction(const TopicsFlags& flags, client::AdminClient& admin) {
       ASSIGN_OR_RETURN(const std::vector<client::TopicDescription> topics,
                        admin.DescribeTopics(flags.topic.empty() ? std::vector<std::string>()
                                                                 : std::vector{flags.topic}));
+      std::map<std::string, std::map<std::string, std::string>> configs;
       for (const client::TopicDescription& topic : topics) {
-        ASSIGN_OR_RETURN(const auto configs, admin.DescribeTopicConfigs(topic.name));
-        std::cout << FormatTopicDescription(topic, configs);
+        ASSIGN_OR_RETURN(configs[topic.name], admin.DescribeTopicConfigs(topic.name));
+      }
+      if (flags.output == OutputFormat::kJson) {
+        std::cout << FormatTopicsJson(topics, configs) << "\n";
+        return absl::OkStatus();
+      }
+      for (const client::TopicDescription& topic : topics) {
+        std::cout << FormatTopicDescription(topic, configs[topic.name]);
       }
       return absl::OkStatus();
     }
@@ -219,6 +236,41 @@ absl::StatusOr<TopicsFlags> ParseTopicsFlags(const std::vector<std::string>& arg
   }
   RETURN_IF_ERROR(CheckCombination(flags));
   return flags;
+}
+
+std::string FormatTopicsJson(
+    const std::vector<client::TopicDescription>& topics,
+    const std::map<std::string, std::map<std::string, std::string>>& configs) {
+  const auto ids = [](const std::vector<int32_t>& v) {
+    Json out = Json::Array();
+    for (int32_t id : v) out.Push(Json::Int(id));
+    return out;
+  };
+  Json list = Json::Array();
+  for (const client::TopicDescription& topic : topics) {
+    Json topic_configs = Json::Object();
+    if (auto it = configs.find(topic.name); it != configs.end()) {
+      for (const auto& [key, value] : it->second) topic_configs.Set(key, Json::String(value));
+    }
+    Json partitions = Json::Array();
+    for (const client::PartitionDescription& p : topic.partitions) {
+      partitions.Push(Json::Object()
+                          .Set("partition", Json::Int(p.partition))
+                          .Set("leader", p.leader < 0 ? Json() : Json::Int(p.leader))
+                          .Set("replicas", ids(p.replicas))
+                          .Set("isr", ids(p.isr)));
+    }
+    const size_t replication_factor =
+        topic.partitions.empty() ? 0 : topic.partitions.front().replicas.size();
+    list.Push(Json::Object()
+                  .Set("name", Json::String(topic.name))
+                  .Set("topic_id", Json::String(topic.topic_id))
+                  .Set("partition_count", Json::Int(static_cast<int64_t>(topic.partitions.size())))
+                  .Set("replication_factor", Json::Int(static_cast<int64_t>(replication_factor)))
+                  .Set("configs", std::move(topic_configs))
+                  .Set("partitions", std::move(partitions)));
+  }
+  return Json::Object().Set("topics", std::move(list)).Dump();
 }
 
 std::string FormatTopicDescription(const client::TopicDescription& topic,

@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/admin_client.h"
+#include "client/cli/console_flags.h"
 #include "common/clock.h"
 
 namespace karst::cli {
@@ -28,6 +29,7 @@ struct TopicsFlags {
   std::map<std::string, std::string> configs;  // --config k=v, repeatable.
   bool if_not_exists = false;
   bool if_exists = false;
+  OutputFormat output = OutputFormat::kText;  // --output text|json (--list, --describe).
 };
 
 // The usage text of `karst topics`.
@@ -42,6 +44,13 @@ absl::StatusOr<TopicsFlags> ParseTopicsFlags(const std::vector<std::string>& arg
 // partition, each ending in '\n'. `configs` are the topic's overridden configs.
 std::string FormatTopicDescription(const client::TopicDescription& topic,
                                    const std::map<std::string, std::string>& configs);
+
+// The topics as one JSON object: {"topics": [{"name", "topic_id", "partition_count",
+// "replication_factor", "configs": {k: v}, "partitions": [{"partition", "leader" (null for
+// none), "replicas", "isr"}]}]}. `configs` holds each topic's overridden configs by name.
+std::string FormatTopicsJson(
+    const std::vector<client::TopicDescription>& topics,
+    const std::map<std::string, std::map<std::string, std::string>>& configs);
 
 // Runs `karst topics <args>` and returns the exit code: kExitOk, kExitFailure for Kafka or
 // network errors (the message on stderr), kExitUsage for bad flags or client properties.

@@ -97,5 +97,24 @@ TEST(FormatTopicDescription, TopicWithoutConfigsOrPartitions) {
             "Topic: t\tTopicId: x\tPartitionCount: 0\tReplicationFactor: 0\tConfigs: \n");
 }
 
+TEST(FormatTopicsJson, HoldsEveryPartitionAndConfig) {
+  client::TopicDescription topic{.name = "orders", .topic_id = "AAAAAAAAAAAAAAAAAAAAAQ"};
+  topic.partitions.push_back({.partition = 0, .leader = 1, .replicas = {1, 2}, .isr = {1, 2}});
+  topic.partitions.push_back({.partition = 1, .leader = -1, .replicas = {2, 1}, .isr = {}});
+  EXPECT_EQ(FormatTopicsJson({topic}, {{"orders", {{"retention.ms", "1"}}}}),
+            R"({"topics":[{"name":"orders","topic_id":"AAAAAAAAAAAAAAAAAAAAAQ",)"
+            R"("partition_count":2,"replication_factor":2,"configs":{"retention.ms":"1"},)"
+            R"("partitions":[{"partition":0,"leader":1,"replicas":[1,2],"isr":[1,2]},)"
+            R"({"partition":1,"leader":null,"replicas":[2,1],"isr":[]}]}]})");
+}
+
+TEST(ParseTopicsFlags, TakesOutputJsonAndRefusesOtherFormats) {
+  ASSERT_OK_AND_ASSIGN(TopicsFlags flags,
+                       ParseTopicsFlags({"--bootstrap-server", "h:1", "--list", "--output=json"}));
+  EXPECT_EQ(flags.output, OutputFormat::kJson);
+  EXPECT_THAT(ParseTopicsFlags({"--bootstrap-server", "h:1", "--list", "--output", "yaml"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--output")));
+}
+
 }  // namespace
 }  // namespace karst::cli
