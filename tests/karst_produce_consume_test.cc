@@ -1,7 +1,8 @@
 // `karst produce` and `karst consume` against a real 3-node karstd cluster: keyed lines under
 // every codec read back in per-key order, keys on Java's murmur2 partition, and interop with
-// librdkafka (kcat) both ways. Runs the real binaries through /bin/sh for stdin and stderr
-// redirection; waits on conditions with deadlines, never fixed sleeps.
+// librdkafka (kcat, confluent-kafka) both ways. Runs the real binaries through /bin/sh for stdin
+// and stderr redirection; waits on conditions with deadlines, never fixed sleeps.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -185,6 +186,86 @@ TEST_F(KarstProduceConsume, KcatReadsKarstRecordsAndKarstReadsKcatRecords) {
     for (const auto& [key, values] : ByKey(part.output, "kcat", &count)) {
       EXPECT_EQ(client::KeyPartition(key, 3), p) << key;
     }
+  }
+}
+
+// Keys, values and headers cross between karst and confluent-kafka (librdkafka) both ways,
+// under every codec: each side reads the other's compressed batches.
+TEST_F(KarstProduceConsume, ConfluentKafkaAndKarstExchangeRecordsWithHeadersUnderEveryCodec) {
+  const std::string python = "/usr/bin/python3";
+  const std::string script = fs::absolute(std::getenv("CONFLUENT_RECORDS")).string();
+  // "key|value|headers" lines (confluent_records.py) or, with `headers_first`,
+  // "headers|key|value" (karst consume's print.headers layout) tagged `tag`: every record's
+  // headers must be h=hv-<value>,x=1 (with `kv` between name and value); returns the values by
+  // key.
+  const auto parse = [](const std::string& output, const std::string& tag, char kv,
+                        bool headers_first, int* count) {
+    std::map<std::string, std::vector<int>> by_key;
+    *count = 0;
+    for (absl::string_view line : absl::StrSplit(output, '\n', absl::SkipEmpty())) {
+      std::vector<std::string> fields = absl::StrSplit(line, '|');
+      if (headers_first && fields.size() == 3)
+        std::rotate(fields.begin(), fields.begin() + 1, fields.end());
+      if (fields.size() != 3 || fields[1].rfind(tag + "-", 0) != 0) continue;
+      ++*count;
+      EXPECT_EQ(fields[2], absl::StrCat("h", std::string(1, kv), "hv-", fields[1], ",x",
+                                        std::string(1, kv), "1"))
+          << line;
+      by_key[fields[0]].push_back(std::stoi(fields[1].substr(tag.size() + 1)));
+    }
+    return by_key;
+  };
+  const auto expect_key_order = [](const std::map<std::string, std::vector<int>>& by_key) {
+    ASSERT_EQ(by_key.size(), static_cast<size_t>(kKeys));
+    for (const auto& [key, values] : by_key) {
+      std::vector<int> want;
+      for (int i = 0; i < kRecords; ++i) {
+        if (absl::StrCat("key-", i % kKeys) == key) want.push_back(i);
+      }
+      EXPECT_EQ(values, want) << key;
+    }
+  };
+  for (const std::string codec : {"gzip", "snappy", "lz4", "zstd"}) {
+    SCOPED_TRACE(codec);
+    const std::string topic = "confluent-" + codec;
+    CreateTopic(topic);
+    // karst -> confluent-kafka. Lines: "h:hv-<value>,x:1<TAB>key:value".
+    const std::string karst_tag = "karst" + codec;
+    const std::string lines = absl::StrCat(Dir(), "/", karst_tag, "-headers.txt");
+    {
+      std::ofstream out(lines);
+      for (int i = 0; i < kRecords; ++i) {
+        const std::string value = absl::StrCat(karst_tag, "-", i);
+        out << "h:hv-" << value << ",x:1\tkey-" << i % kKeys << ":" << value << "\n";
+      }
+    }
+    CommandResult produced = Shell(absl::StrCat(
+        Karst(), " produce --bootstrap-server ", cluster_->BootstrapServers(), " --topic ", topic,
+        " --property parse.key=true --property key.separator=: --property parse.headers=true",
+        " --compression-codec ", codec, " < ", lines));
+    ASSERT_TRUE(produced.exit_status.Success()) << produced.output;
+    CommandResult read =
+        Shell(absl::StrCat(python, " ", script, " consume ", cluster_->BootstrapServers(), " ",
+                           topic, " ", kRecords, " 2>&1"));
+    ASSERT_TRUE(read.exit_status.Success()) << read.output;
+    int count = 0;
+    expect_key_order(parse(read.output, karst_tag, '=', false, &count));
+    EXPECT_EQ(count, kRecords);
+
+    // confluent-kafka -> karst.
+    const std::string cf_tag = "cf" + codec;
+    CommandResult cf_produced =
+        Shell(absl::StrCat(python, " ", script, " produce ", cluster_->BootstrapServers(), " ",
+                           topic, " ", codec, " ", WriteLines(cf_tag), " 2>&1"));
+    ASSERT_TRUE(cf_produced.exit_status.Success()) << cf_produced.output;
+    CommandResult consumed = Shell(
+        absl::StrCat(Karst(), " consume --bootstrap-server ", cluster_->BootstrapServers(),
+                     " --topic ", topic, " --from-beginning --timeout-ms 20000 --max-messages ",
+                     2 * kRecords, " --property print.key=true --property print.headers=true",
+                     " --property key.separator='|' 2>/dev/null"));
+    ASSERT_TRUE(consumed.exit_status.Success()) << consumed.output;
+    expect_key_order(parse(consumed.output, cf_tag, ':', true, &count));
+    EXPECT_EQ(count, kRecords);
   }
 }
 
