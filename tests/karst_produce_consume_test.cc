@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "client/partitioner.h"
 #include "common/testing/status_matchers.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/cluster.h"
 #include "tests/harness/subprocess.h"
@@ -25,6 +26,7 @@ namespace karst::testing {
 namespace {
 
 namespace fs = std::filesystem;
+using ::testing::HasSubstr;
 
 constexpr int kRecords = 1000;
 constexpr int kKeys = 37;
@@ -281,6 +283,91 @@ TEST_F(KarstProduceConsume, ProducingToAMissingTopicCreatesIt) {
   CommandResult consumed = Shell(ConsumeCommand("auto-created", "--max-messages 1000"));
   ASSERT_TRUE(consumed.exit_status.Success()) << consumed.output;
   ExpectAllInKeyOrder(consumed.output, "auto");
+}
+
+// `karst perf produce` and `karst perf consume` print kafka-producer-perf-test's and
+// kafka-consumer-perf-test's reports, or JSON, for the records they really moved.
+TEST_F(KarstProduceConsume, PerfProduceAndConsumeReportWhatTheyMoved) {
+  const std::string topic = "perf";
+  CreateTopic(topic);
+  const std::string bootstrap = cluster_->BootstrapServers();
+  CommandResult text = Shell(absl::StrCat(
+      Karst(), " perf produce --topic ", topic, " --num-records 3000 --record-size 200",
+      " --throughput -1 --bootstrap-server ", bootstrap, " --producer-props acks=all linger.ms=5"));
+  ASSERT_TRUE(text.exit_status.Success()) << text.output;
+  EXPECT_THAT(text.output, ::testing::ContainsRegex(
+                               "3000 records sent, [0-9.]+ records/sec \\([0-9.]+ MB/sec\\), "
+                               "[0-9.]+ ms avg latency, [0-9.]+ ms max latency, [0-9]+ ms 50th, "
+                               "[0-9]+ ms 95th, [0-9]+ ms 99th, [0-9]+ ms 99.9th."));
+  // Throttled to 1000 records/s, 500 records cannot take less than about half a second.
+  CommandResult json = Shell(
+      absl::StrCat(Karst(), " perf produce --topic ", topic, " --num-records 500 --record-size 100",
+                   " --throughput 1000 --bootstrap-server ", bootstrap, " --output json"));
+  ASSERT_TRUE(json.exit_status.Success()) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"records\":500,\"failed\":0,\"record_size\":100"));
+  const size_t at = json.output.find("\"elapsed_ms\":");
+  ASSERT_NE(at, std::string::npos) << json.output;
+  EXPECT_GE(std::stod(json.output.substr(at + 13)), 490.0) << json.output;
+
+  CommandResult consumed =
+      Shell(absl::StrCat(Karst(), " perf consume --bootstrap-server ", bootstrap, " --topic ",
+                         topic, " --messages 3500 --timeout 20000"));
+  ASSERT_TRUE(consumed.exit_status.Success()) << consumed.output;
+  EXPECT_THAT(consumed.output, HasSubstr("start.time, end.time, data.consumed.in.MB, MB.sec, "
+                                         "data.consumed.in.nMsg, nMsg.sec"));
+  // 3000 x 200 B + 500 x 100 B = 650,000 B = 0.6199 MB.
+  EXPECT_THAT(consumed.output, HasSubstr(", 0.6199, ")) << consumed.output;
+  EXPECT_THAT(consumed.output, HasSubstr(", 3500, ")) << consumed.output;
+  CommandResult consumed_json =
+      Shell(absl::StrCat(Karst(), " perf consume --bootstrap-server ", bootstrap, " --topic ",
+                         topic, " --messages 3500 --output json"));
+  ASSERT_TRUE(consumed_json.exit_status.Success()) << consumed_json.output;
+  EXPECT_THAT(consumed_json.output, HasSubstr("{\"records\":3500,\"mb\":0.6199,"));
+
+  // Asking for more records than the topic holds ends after --timeout without a record.
+  CommandResult starved =
+      Shell(absl::StrCat(Karst(), " perf consume --bootstrap-server ", bootstrap, " --topic ",
+                         topic, " --messages 3501 --timeout 1000"));
+  EXPECT_EQ(starved.exit_status.exit_code, 1) << starved.output;
+  EXPECT_THAT(starved.output, HasSubstr("3500 of 3501 records"));
+}
+
+// Wrong flags print usage and exit 2; an unknown topic or an unreachable cluster exits 1
+// naming the topic or the address, within the client's timeouts.
+TEST_F(KarstProduceConsume, ConsoleAndPerfToolsReportBadFlagsUnknownTopicsAndDeadClusters) {
+  const std::string bootstrap = cluster_->BootstrapServers();
+  const std::string dead = absl::StrCat(cluster_->node(0).address(), ":1");
+  for (const std::string command :
+       {"produce --topic t --bogus 1", "consume --topic t --bogus 1",
+        "perf produce --topic t --num-records 1 --record-size 1 --bogus 1",
+        "perf consume --topic t --messages 1 --bogus 1", "perf explode"}) {
+    CommandResult r =
+        Shell(absl::StrCat(Karst(), " ", command, " --bootstrap-server ", bootstrap, " 2>&1"));
+    EXPECT_EQ(r.exit_status.exit_code, 2) << command << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr("usage: karst")) << command;
+  }
+
+  CommandResult unknown = Shell(absl::StrCat(Karst(), " consume --bootstrap-server ", bootstrap,
+                                             " --topic no-such-topic --timeout-ms 1000 2>&1"));
+  EXPECT_EQ(unknown.exit_status.exit_code, 1) << unknown.output;
+  EXPECT_THAT(unknown.output, HasSubstr("UNKNOWN_TOPIC_OR_PARTITION"));
+
+  CommandResult consume_dead = Shell(absl::StrCat(Karst(), " consume --bootstrap-server ", dead,
+                                                  " --topic t --timeout-ms 1000 2>&1"));
+  EXPECT_EQ(consume_dead.exit_status.exit_code, 1) << consume_dead.output;
+  EXPECT_THAT(consume_dead.output, HasSubstr(dead));
+  CommandResult produce_dead =
+      Shell(absl::StrCat("echo v | ", Karst(), " produce --bootstrap-server ", dead,
+                         " --topic t --producer-property delivery.timeout.ms=1000 2>&1"));
+  EXPECT_EQ(produce_dead.exit_status.exit_code, 1) << produce_dead.output;
+  EXPECT_THAT(produce_dead.output, HasSubstr(dead));
+  EXPECT_THAT(produce_dead.output, HasSubstr("delivery.timeout.ms"));
+  CommandResult perf_dead = Shell(absl::StrCat(
+      Karst(), " perf produce --topic t --num-records 10 --record-size 10 --bootstrap-server ",
+      dead, " --producer-props delivery.timeout.ms=1000 2>&1"));
+  EXPECT_EQ(perf_dead.exit_status.exit_code, 1) << perf_dead.output;
+  EXPECT_THAT(perf_dead.output, HasSubstr("10 records failed"));
+  EXPECT_THAT(perf_dead.output, HasSubstr(dead));
 }
 
 }  // namespace
