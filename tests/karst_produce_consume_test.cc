@@ -116,6 +116,16 @@ class KarstProduceConsume : public ::testing::Test {
     }
   }
 
+  // How many of the kRecords lines (keys "key-<i % kKeys>") Java's partitioner puts in
+  // partition `p` of 3: a per-partition read stops after them instead of idling to a timeout.
+  static int RecordsInPartition(int p) {
+    int n = 0;
+    for (int i = 0; i < kRecords; ++i) {
+      if (client::KeyPartition(absl::StrCat("key-", i % kKeys), 3) == p) ++n;
+    }
+    return n;
+  }
+
   std::string ConsumeCommand(const std::string& topic, const std::string& extra) {
     return absl::StrCat(Karst(), " consume --bootstrap-server ", cluster_->BootstrapServers(),
                         " --topic ", topic, " --from-beginning --timeout-ms 20000",
@@ -146,8 +156,8 @@ TEST_F(KarstProduceConsume, EveryCodecRoundTripsInKeyOrderOnMurmur2Partitions) {
 
     int total = 0;
     for (int p = 0; p < 3; ++p) {
-      CommandResult part =
-          Shell(ConsumeCommand(topic, absl::StrCat("--partition ", p, " --timeout-ms 3000")));
+      CommandResult part = Shell(ConsumeCommand(
+          topic, absl::StrCat("--partition ", p, " --max-messages ", RecordsInPartition(p))));
       ASSERT_TRUE(part.exit_status.Success()) << part.output;
       int count = 0;
       for (const auto& [key, values] : ByKey(part.output, codec, &count)) {
@@ -182,12 +192,15 @@ TEST_F(KarstProduceConsume, KcatReadsKarstRecordsAndKarstReadsKcatRecords) {
   ExpectAllInKeyOrder(consumed.output, "kcat");
   ExpectAllInKeyOrder(consumed.output, "karst");
   for (int p = 0; p < 3; ++p) {
-    CommandResult part =
-        Shell(ConsumeCommand(topic, absl::StrCat("--partition ", p, " --timeout-ms 3000")));
+    // The partition holds the karst and the kcat copy of each key's records.
+    CommandResult part = Shell(ConsumeCommand(
+        topic, absl::StrCat("--partition ", p, " --max-messages ", 2 * RecordsInPartition(p))));
+    ASSERT_TRUE(part.exit_status.Success()) << part.output;
     int count = 0;
     for (const auto& [key, values] : ByKey(part.output, "kcat", &count)) {
       EXPECT_EQ(client::KeyPartition(key, 3), p) << key;
     }
+    EXPECT_EQ(count, RecordsInPartition(p));
   }
 }
 
