@@ -256,6 +256,35 @@ TEST_F(KarstTopics, ConfigsAltersAndDescribesTopicConfigs) {
   CommandResult usage = Configs({"--alter", "--entity-type", "topics"});
   EXPECT_EQ(usage.exit_status.exit_code, 2) << usage.output;
   EXPECT_THAT(usage.output, HasSubstr("usage: karst configs"));
+
+  // --output json, for one topic and (without --entity-name) for every topic and broker.
+  CommandResult json = Configs(with({"--describe", "--output", "json"}));
+  EXPECT_EQ(json.exit_status.exit_code, 0) << json.output;
+  EXPECT_EQ(json.output,
+            "{\"entity_type\":\"topics\",\"entity_name\":\"tuned\",\"configs\":[{\"name\":"
+            "\"cleanup.policy\",\"value\":\"compact\",\"source\":\"DYNAMIC_TOPIC_CONFIG\","
+            "\"read_only\":false,\"sensitive\":false}]}\n");
+  CommandResult every_topic = Configs({"--describe", "--entity-type", "topics"});
+  EXPECT_EQ(every_topic.exit_status.exit_code, 0) << every_topic.output;
+  EXPECT_THAT(every_topic.output, HasSubstr("Dynamic configs for topic tuned are:\n"
+                                            "  cleanup.policy=compact\n"));
+  CommandResult every_broker =
+      Configs({"--describe", "--entity-type", "brokers", "--output", "json"});
+  EXPECT_EQ(every_broker.exit_status.exit_code, 0) << every_broker.output;
+  for (int id = 1; id <= 3; ++id) {
+    EXPECT_THAT(
+        every_broker.output,
+        HasSubstr(absl::StrCat("{\"entity_type\":\"brokers\",\"entity_name\":\"", id, "\"")));
+  }
+  EXPECT_EQ(every_broker.output.front(), '[');
+  CommandResult list_json = Topics({"--list", "--output", "json"});
+  EXPECT_EQ(list_json.exit_status.exit_code, 0) << list_json.output;
+  EXPECT_THAT(list_json.output, HasSubstr("\"tuned\""));
+  CommandResult describe_json = Topics({"--describe", "--topic", "tuned", "--output", "json"});
+  EXPECT_EQ(describe_json.exit_status.exit_code, 0) << describe_json.output;
+  EXPECT_THAT(describe_json.output, HasSubstr("\"name\":\"tuned\""));
+  EXPECT_THAT(describe_json.output, HasSubstr("\"partition_count\":1,\"replication_factor\":"));
+  EXPECT_THAT(describe_json.output, HasSubstr("\"configs\":{\"cleanup.policy\":\"compact\"}"));
 }
 
 TEST_F(KarstTopics, ConfigsAltersTheClusterDefaultBrokerConfig) {

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/cli/cluster_command.h"
 #include "client/cli/console_flags.h"
@@ -20,7 +21,7 @@ using client::ConfigResourceType;
 
 constexpr char kUsage[] =
     R"(usage: karst configs --bootstrap-server HOST:PORT[,...] --entity-type topics|brokers
-                     (--entity-name N | --entity-default) <action> [options]
+                     [--entity-name N | --entity-default] <action> [options]
 
 actions (exactly one):
   --describe [--all]        the dynamic configs; --all: every config with its source
@@ -28,7 +29,7 @@ actions (exactly one):
 
 options:
   --entity-type T        topics or brokers
-  --entity-name N        a topic name, or a broker id
+  --entity-name N        a topic name, or a broker id (--describe without it: every one)
   --entity-default       brokers only: the cluster-wide default
   --bootstrap-server S   brokers to bootstrap from (overrides bootstrap.servers)
   --command-config FILE  client properties: bootstrap.servers, client.id, request.timeout.ms
@@ -89,7 +90,7 @@ absl::Status CheckCombination(const ConfigsFlags& flags, bool entity_type, bool 
                               bool entity_default) {
   if (!entity_type) return absl::InvalidArgumentError("--entity-type is required");
   const bool broker = flags.resource.type == ConfigResourceType::kBroker;
-  if (entity_name == entity_default) {
+  if (entity_name == entity_default && !flags.every_entity) {
     return absl::InvalidArgumentError(
         broker ? "exactly one of --entity-name or --entity-default is required"
                : "--entity-name is required");
@@ -144,11 +145,35 @@ std::string EntityText(const client::ConfigResource& resource) {
 // Runs the parsed action; errors are Kafka or network failures.
 absl::Status RunAction(const ConfigsFlags& flags, client::AdminClient& admin) {
   if (flags.action == ConfigsAction::kDescribe) {
-    ASSIGN_OR_RETURN(const std::vector<client::ConfigEntry> entries,
-                     admin.DescribeConfigs(flags.resource));
-    std::cout << (flags.output == OutputFormat::kJson
-                      ? FormatConfigsJson(flags.resource, flags.all, entries) + "\n"
-                      : FormatConfigs(flags.resource, flags.all, entries));
+    std::vector<client::ConfigResource> resources = {flags.resource};
+    if (flags.every_entity) {
+      resources.clear();
+      if (flags.resource.type == ConfigResourceType::kTopic) {
+        ASSIGN_OR_RETURN(const std::vector<std::string> topics, admin.ListTopics());
+        for (const std::string& topic : topics) resources.push_back({flags.resource.type, topic});
+      } else {
+        ASSIGN_OR_RETURN(const client::ClusterDescription cluster, admin.DescribeCluster());
+        for (const client::ClusterBroker& broker : cluster.brokers) {
+          resources.push_back({flags.resource.type, absl::StrCat(broker.id)});
+        }
+      }
+    }
+    std::vector<std::string> json;
+    for (const client::ConfigResource& resource : resources) {
+      ASSIGN_OR_RETURN(const std::vector<client::ConfigEntry> entries,
+                       admin.DescribeConfigs(resource));
+      if (flags.output == OutputFormat::kJson) {
+        json.push_back(FormatConfigsJson(resource, flags.all, entries));
+      } else {
+        std::cout << FormatConfigs(resource, flags.all, entries);
+      }
+    }
+    if (flags.output == OutputFormat::kJson) {
+      // One object for a named entity; an array when describing them all.
+      std::cout << (flags.every_entity ? absl::StrCat("[", absl::StrJoin(json, ","), "]")
+                                       : json.front())
+                << "\n";
+    }
     return absl::OkStatus();
   }
   std::vector<client::AlterConfigOp> ops;
@@ -232,6 +257,8 @@ absl::StatusOr<ConfigsFlags> ParseConfigsFlags(const std::vector<std::string>& a
     }
   }
   if (!have_action) return absl::InvalidArgumentError("one of --describe or --alter is required");
+  // kafka-configs --describe without an entity describes every entity of the type.
+  flags.every_entity = flags.action == ConfigsAction::kDescribe && !entity_name && !entity_default;
   RETURN_IF_ERROR(CheckCombination(flags, entity_type, entity_name, entity_default));
   return flags;
 }

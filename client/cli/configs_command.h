@@ -25,7 +25,9 @@ struct ConfigsFlags {
   // --entity-type and --entity-name; the name is "" for --entity-default (brokers only).
   client::ConfigResource resource;
   bool all = false;  // --all: every entry of --describe, not only the dynamic ones.
-  OutputFormat output = OutputFormat::kText;                     // --output text|json (--describe).
+  OutputFormat output = OutputFormat::kText;  // --output text|json (--describe).
+  // --describe without --entity-name or --entity-default: every topic, or every broker.
+  bool every_entity = false;
   std::vector<std::pair<std::string, std::string>> add_configs;  // --add-config, in order.
   std::vector<std::string> delete_configs;                       // --delete-config, in order.
 };

@@ -60,7 +60,8 @@ TEST(ParseConfigsFlags, RejectsBadCombinations) {
   rejects({"--describe", "--alter", "--entity-type", "topics"}, "more than one action");
   rejects({"--describe", "--entity-name", "t"}, "--entity-type is required");
   rejects({"--describe", "--entity-type", "users", "--entity-name", "u"}, "topics or brokers");
-  rejects({"--describe", "--entity-type", "topics"}, "--entity-name is required");
+  rejects({"--alter", "--entity-type", "topics", "--add-config", "a=1"},
+          "--entity-name is required");
   rejects({"--describe", "--entity-type", "topics", "--entity-default"},
           "only with --entity-type brokers");
   rejects({"--describe", "--entity-type", "brokers", "--entity-name", "1", "--entity-default"},
@@ -121,6 +122,18 @@ TEST(FormatConfigsJson, KeepsTheTextFormsFilter) {
             R"("sensitive":false}]})");
   EXPECT_EQ(FormatConfigsJson({ConfigResourceType::kBroker, ""}, false, {}),
             R"({"entity_type":"brokers","entity_name":null,"configs":[]})");
+}
+
+TEST(ParseConfigsFlags, DescribeWithoutAnEntityDescribesThemAll) {
+  ASSERT_OK_AND_ASSIGN(ConfigsFlags flags,
+                       ParseConfigsFlags({"--bootstrap-server", "h:1", "--describe",
+                                          "--entity-type", "brokers", "--output", "json"}));
+  EXPECT_TRUE(flags.every_entity);
+  EXPECT_EQ(flags.output, OutputFormat::kJson);
+  ASSERT_OK_AND_ASSIGN(ConfigsFlags one,
+                       ParseConfigsFlags({"--bootstrap-server", "h:1", "--describe",
+                                          "--entity-type", "topics", "--entity-name", "t"}));
+  EXPECT_FALSE(one.every_entity);
 }
 
 }  // namespace
