@@ -67,15 +67,31 @@ void Purgatory::Add(const std::vector<TopicPartition>& keys, absl::Duration time
   auto op = std::make_shared<Operation>();
   op->callbacks = std::move(callbacks);
   if (op->TryComplete()) return;
+  bool watching = false;
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_ && running_) {
       for (const TopicPartition& key : keys) watchers_.emplace(key, op);
       deadlines_.emplace(clock_.Monotonic() + timeout, op);
-      return;
+      watching = true;
     }
   }
-  op->Expire();
+  if (!watching) {
+    op->Expire();
+    return;
+  }
+  // Kafka's tryCompleteElseWatch tries again once watching: a Notify that came between the
+  // first try and the watch found nobody to retry, and without this second try the operation
+  // would wait for the next change of its partitions or its deadline (an acks=all produce
+  // whose producer sends nothing more to the partition until it is answered: a 30 s stall).
+  if (!op->TryComplete()) return;
+  absl::MutexLock lock(&mu_);
+  for (auto it = deadlines_.begin(); it != deadlines_.end(); ++it) {
+    if (it->second == op) {
+      deadlines_.erase(it);
+      break;
+    }
+  }
 }
 
 void Purgatory::Notify(const TopicPartition& key) {

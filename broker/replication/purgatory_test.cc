@@ -1,6 +1,7 @@
 #include "broker/replication/purgatory.h"
 
 #include <atomic>
+#include <thread>
 
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
@@ -15,23 +16,59 @@ TEST(Purgatory, CallbackThatNotifiesItsOwnKeyCompletesOnceWithoutDeadlock) {
   SystemClock clock;
   Purgatory purgatory(clock);
   purgatory.Start();
+  std::atomic<bool> ready{false};
   std::atomic<int> tries{0};
   std::atomic<int> answers{0};
   purgatory.Add({kKey}, absl::Seconds(30),
                 {.try_complete =
                      [&] {
-                       if (++tries == 1) return false;  // Nothing yet: wait.
-                       purgatory.Notify(kKey);          // Re-enters for this operation.
+                       ++tries;
+                       if (!ready) return false;  // Nothing yet: wait.
+                       purgatory.Notify(kKey);    // Re-enters for this operation.
                        ++answers;
                        return true;
                      },
                  .expire = [&] { ++answers; }});
   EXPECT_EQ(purgatory.size(), 1u);
+  ready = true;
   purgatory.Notify(kKey);
   EXPECT_EQ(answers.load(), 1);
   EXPECT_EQ(purgatory.size(), 0u);
+  const int tries_when_done = tries.load();
   purgatory.Notify(kKey);  // Completed operations are not tried again.
-  EXPECT_EQ(tries.load(), 2);
+  EXPECT_EQ(tries.load(), tries_when_done);
+  purgatory.Stop();
+  EXPECT_EQ(answers.load(), 1);
+}
+
+// The change an operation waits for can land (and be notified) after Add's first try but
+// before the operation watches its keys; that Notify finds no watcher. Add must not lose it.
+TEST(Purgatory, NotifyBetweenTheFirstTryAndTheWatchIsNotLost) {
+  SystemClock clock;
+  Purgatory purgatory(clock);
+  purgatory.Start();
+  std::atomic<bool> ready{false};
+  std::atomic<int> answers{0};
+  purgatory.Add({kKey}, absl::Seconds(30),
+                {.try_complete =
+                     [&] {
+                       if (ready) {
+                         ++answers;
+                         return true;
+                       }
+                       // Another thread makes the operation completable and notifies right
+                       // after this check, before Add watches the key.
+                       std::thread other([&] {
+                         ready = true;
+                         purgatory.Notify(kKey);
+                       });
+                       other.join();
+                       return false;
+                     },
+                 .expire = [&] { ++answers; }});
+  // Answered within Add, not at the 30 s deadline.
+  EXPECT_EQ(answers.load(), 1);
+  EXPECT_EQ(purgatory.size(), 0u);
   purgatory.Stop();
   EXPECT_EQ(answers.load(), 1);
 }
