@@ -191,6 +191,8 @@ absl::Status BrokerRole::Start() {
       .log_defaults = LogDefaults(config_),
       .inter_broker_listener = config_.inter_broker_listener_name,
       .replica_lag_time_max = absl::Milliseconds(config_.replica_lag_time_max_ms),
+      .hw_checkpoint_interval =
+          absl::Milliseconds(config_.replica_high_watermark_checkpoint_interval_ms),
       .clock = &clock_,
       .fs = &fs_,
       .min_insync_replicas = config_.min_insync_replicas,

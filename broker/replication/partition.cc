@@ -90,9 +90,19 @@ Partition::~Partition() = default;
 
 Role Partition::Apply(const Assignment& assignment) {
   absl::MutexLock lock(&mu_);
-  state_.Apply(assignment, log_->LogEndOffset(),
-               std::max(state_.high_watermark(), log_->LogStartOffset()), clock_.Monotonic());
+  Offset high_watermark = std::max(state_.high_watermark(), log_->LogStartOffset());
+  if (restored_high_watermark_.has_value()) {
+    high_watermark =
+        std::max(high_watermark, std::min(*restored_high_watermark_, log_->LogEndOffset()));
+    restored_high_watermark_.reset();
+  }
+  state_.Apply(assignment, log_->LogEndOffset(), high_watermark, clock_.Monotonic());
   return state_.role();
+}
+
+void Partition::RestoreHighWatermark(Offset high_watermark) {
+  absl::MutexLock lock(&mu_);
+  restored_high_watermark_ = high_watermark;
 }
 
 ErrorCode Partition::CheckLeaderEpoch(LeaderEpoch current, bool require_leader) const {

@@ -74,6 +74,11 @@ class Partition {
   // The image's assignment (idempotent). Returns the role after it.
   Role Apply(const Assignment& assignment);
 
+  // The high watermark saved before a restart (replication-offset-checkpoint): the first
+  // Apply starts from it, capped at the log end, instead of from the log start. Call before
+  // the first Apply.
+  void RestoreHighWatermark(Offset high_watermark);
+
   // Produce. kNotLeaderOrFollower unless leader; kNotEnoughReplicas for acks=-1 with fewer
   // than `min_isr` in the ISR (checked before anything is written); kCorruptMessage /
   // kInvalidRecord / kMessageTooLarge for a bad batch (nothing written);
@@ -155,6 +160,7 @@ class Partition {
   mutable absl::Mutex mu_;
   std::unique_ptr<storage::Log> log_ ABSL_GUARDED_BY(mu_);
   ReplicationState state_ ABSL_GUARDED_BY(mu_);
+  std::optional<Offset> restored_high_watermark_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace karst::broker::replication

@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "broker/replication/offset_checkpoint.h"
 #include "controller/metadata/broker_configs.h"
 #include "spdlog/spdlog.h"
 
@@ -76,6 +77,23 @@ void PartitionTable::Start() {
   absl::MutexLock lock(&stop_mu_);
   if (running_) return;
   running_ = true;
+  const std::string checkpoint = absl::StrCat(options_.log_dir, "/", kReplicationOffsetCheckpoint);
+  absl::StatusOr<bool> exists = options_.fs->Exists(checkpoint);
+  if (exists.ok() && *exists) {
+    absl::StatusOr<std::map<TopicPartition, int64_t>> offsets = [&] {
+      absl::StatusOr<std::string> text = options_.fs->ReadFile(checkpoint);
+      if (!text.ok()) return absl::StatusOr<std::map<TopicPartition, int64_t>>(text.status());
+      return ParseOffsetCheckpoint(*text, checkpoint);
+    }();
+    if (offsets.ok()) {
+      absl::MutexLock table_lock(&mu_);
+      checkpointed_hw_ = *std::move(offsets);
+    } else {
+      // Only an optimization is lost: high watermarks then start at each log's start and
+      // rise as followers fetch, as before the checkpoint existed.
+      spdlog::warn("ignoring {}: {}", checkpoint, std::string(offsets.status().message()));
+    }
+  }
   purgatory_.Start();
   background_ = std::thread([this] { BackgroundLoop(); });
 }
@@ -88,6 +106,7 @@ void PartitionTable::Stop() {
   }
   background_.join();
   for (auto& [leader, fetcher] : fetchers_) fetcher.fetcher->Stop();
+  CheckpointHighWatermarks();
   fetchers_.clear();
   followed_from_.clear();
   purgatory_.Stop();
@@ -137,7 +156,16 @@ absl::StatusOr<std::shared_ptr<Partition>> PartitionTable::Open(
       storage::Log::Open(dir, log_options, *options_.fs, clock_);
   if (!log.ok()) return log.status();
   if (absl::Status s = options_.fs->WriteFileAtomically(marker, expected); !s.ok()) return s;
-  return std::make_shared<Partition>(tp, topic_id, options_.self, *std::move(log), clock_);
+  auto partition =
+      std::make_shared<Partition>(tp, topic_id, options_.self, *std::move(log), clock_);
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = checkpointed_hw_.find(tp); it != checkpointed_hw_.end()) {
+      partition->RestoreHighWatermark(Offset(it->second));
+      checkpointed_hw_.erase(it);
+    }
+  }
+  return partition;
 }
 
 void PartitionTable::ApplyImage(const controller::MetadataImage& image) {
@@ -340,6 +368,7 @@ void PartitionTable::PublishMetrics() {
 
 void PartitionTable::BackgroundLoop() {
   absl::Duration next_maintenance = clock_.Monotonic() + options_.maintenance_interval;
+  absl::Duration next_checkpoint = clock_.Monotonic() + options_.hw_checkpoint_interval;
   while (true) {
     {
       absl::MutexLock lock(&stop_mu_);
@@ -348,6 +377,10 @@ void PartitionTable::BackgroundLoop() {
     }
     ProposeIsrChanges();
     PublishMetrics();
+    if (clock_.Monotonic() >= next_checkpoint) {
+      next_checkpoint = clock_.Monotonic() + options_.hw_checkpoint_interval;
+      CheckpointHighWatermarks();
+    }
     if (clock_.Monotonic() >= next_maintenance) {
       next_maintenance = clock_.Monotonic() + options_.maintenance_interval;
       for (const std::shared_ptr<Partition>& partition : All()) {
@@ -357,6 +390,23 @@ void PartitionTable::BackgroundLoop() {
         }
       }
     }
+  }
+}
+
+void PartitionTable::CheckpointHighWatermarks() {
+  std::map<TopicPartition, int64_t> offsets;
+  {
+    absl::MutexLock lock(&mu_);
+    // Partitions not reopened yet keep their checkpointed value.
+    offsets = checkpointed_hw_;
+  }
+  for (const std::shared_ptr<Partition>& partition : All()) {
+    offsets[partition->tp()] = partition->high_watermark().value();
+  }
+  const std::string path = absl::StrCat(options_.log_dir, "/", kReplicationOffsetCheckpoint);
+  if (absl::Status s = options_.fs->WriteFileAtomically(path, FormatOffsetCheckpoint(offsets));
+      !s.ok()) {
+    spdlog::warn("cannot write {}: {}", path, std::string(s.message()));
   }
 }
 

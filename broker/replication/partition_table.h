@@ -39,6 +39,10 @@ struct PartitionTableOptions {
   absl::Duration replica_lag_time_max = absl::Seconds(30);
   absl::Duration isr_check_interval = absl::Milliseconds(250);
   absl::Duration maintenance_interval = absl::Seconds(5);
+  // replica.high.watermark.checkpoint.interval.ms: how often every partition's high watermark
+  // is written to <log_dir>/replication-offset-checkpoint (also on Stop). A partition opened
+  // later starts from its checkpointed high watermark (at most its log end).
+  absl::Duration hw_checkpoint_interval = absl::Seconds(5);
   Clock* clock = nullptr;
   storage::FileSystem* fs = nullptr;
   int32_t min_insync_replicas = 1;        // The broker default, for the under-min-ISR gauge.
@@ -83,6 +87,8 @@ class PartitionTable {
   void BackgroundLoop();
   void ProposeIsrChanges();
   void PublishMetrics();
+  // Writes every open partition's high watermark to the checkpoint file.
+  void CheckpointHighWatermarks();
 
   const PartitionTableOptions options_;
   Clock& clock_;
@@ -90,6 +96,8 @@ class PartitionTable {
   mutable absl::Mutex mu_;
   std::map<TopicPartition, std::shared_ptr<Partition>> partitions_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int32_t> min_isr_ ABSL_GUARDED_BY(mu_);  // By topic, from the image.
+  // The high watermarks read from the checkpoint at Start, for partitions opened later.
+  std::map<TopicPartition, int64_t> checkpointed_hw_ ABSL_GUARDED_BY(mu_);
   // Metadata-thread state.
   std::map<int32_t, Fetcher> fetchers_;              // By leader id.
   std::map<TopicPartition, int32_t> followed_from_;  // Partition -> leader id.

@@ -164,6 +164,8 @@ void ResolveScalars(const Config& c, ServerConfig& out) {
   out.leader_imbalance_check_interval_seconds = c.GetInt("leader.imbalance.check.interval.seconds");
   out.leader_imbalance_per_broker_percentage = I32(c, "leader.imbalance.per.broker.percentage");
   out.replica_lag_time_max_ms = c.GetInt("replica.lag.time.max.ms");
+  out.replica_high_watermark_checkpoint_interval_ms =
+      c.GetInt("replica.high.watermark.checkpoint.interval.ms");
   out.replica_fetch_max_bytes = I32(c, "replica.fetch.max.bytes");
   out.replica_fetch_wait_max_ms = I32(c, "replica.fetch.wait.max.ms");
   out.num_replica_fetchers = I32(c, "num.replica.fetchers");

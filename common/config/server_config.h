@@ -74,6 +74,7 @@ struct ServerConfig {
   int32_t message_max_bytes = 0;
 
   int64_t replica_lag_time_max_ms = 0;
+  int64_t replica_high_watermark_checkpoint_interval_ms = 0;
   int32_t replica_fetch_max_bytes = 0;
   int32_t replica_fetch_wait_max_ms = 0;
   int32_t num_replica_fetchers = 1;

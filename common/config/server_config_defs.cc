@@ -91,6 +91,8 @@ std::vector<ConfigDef> MakeDefs() {
       Int("message.max.bytes", "1048588", 0, kIntMax, "largest record batch accepted"),
       // Replication.
       Long("replica.lag.time.max.ms", "30000", 1, "a follower behind this long leaves the ISR"),
+      Long("replica.high.watermark.checkpoint.interval.ms", "5000", 1,
+           "how often high watermarks are saved to replication-offset-checkpoint"),
       Int("replica.fetch.max.bytes", "1048576", 0, kIntMax, "bytes a follower fetch asks for"),
       Int("replica.fetch.wait.max.ms", "500", 0, kIntMax, "longest a follower fetch waits"),
       Int("num.replica.fetchers", "1", 1, kIntMax, "fetcher threads per source broker"),
