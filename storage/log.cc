@@ -420,7 +420,9 @@ absl::StatusOr<int> Log::ApplyRetention(Offset high_watermark) {
     bool expire = false;
     // Only segments wholly below the high watermark (replicated) may go.
     if (Offset(std::next(segments_.begin())->first) > high_watermark) break;
-    if (options_.retention_ms >= 0) {
+    // A closed segment can only be empty after compaction removed all of it.
+    expire = oldest.size() == 0;
+    if (!expire && options_.retention_ms >= 0) {
       ASSIGN_OR_RETURN(int64_t largest, oldest.LargestTimestamp());
       // A segment with no timestamps (all -1) is kept: its age is unknown.
       expire = largest >= 0 && largest < now_ms - options_.retention_ms;

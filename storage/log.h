@@ -77,6 +77,7 @@ struct CompactionResult {
   bool cleaned = false;  // False: nothing cleanable, or the dirty ratio was below the minimum.
   double dirty_ratio = 0;
   int segments_rewritten = 0;
+  int segments_deleted = 0;  // Left empty by cleaning.
   int64_t records_removed = 0;
   int64_t tombstones_removed = 0;
   uint64_t bytes_before = 0;  // Of the segments cleaned.

@@ -191,10 +191,17 @@ absl::Status Log::CleanSegment(int64_t base, const OffsetMap& map, const Cleaner
   NoteRead(base);
   result.bytes_before += segment.size();
   result.bytes_after += changed && status.ok() ? written : segment.size();
-  if (!status.ok() || !changed) {
+  const bool emptied = written == 0 && base != segments_.begin()->first;
+  if (!status.ok() || !changed || emptied) {
     // Best effort: a leftover .cleaned file is removed by the next attempt or open.
     absl::Status cleanup = DeleteIfExists(fs_, cleaned);
-    return status.ok() ? cleanup : status;
+    if (!status.ok() || !changed) return status.ok() ? cleanup : status;
+    // Nothing of it is left: drop it rather than keep three empty files (Kafka merges
+    // small cleaned segments instead). Reads step over the gap; the first segment stays
+    // so that the log start does not move.
+    if (absl::Status s = DeleteSegment(base); !s.ok()) return TakeOffline(s);
+    ++result.segments_deleted;
+    return absl::OkStatus();
   }
   RETURN_IF_ERROR(SwapSegment(base, cleaned));
   ++result.segments_rewritten;

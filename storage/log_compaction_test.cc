@@ -112,9 +112,13 @@ TEST_F(LogCompactionTest, ManyUpdatesPerKeyLeaveTheLatestValueAtItsOffset) {
     Put(*log, batch);
   }
   CloseWithSentinel(*log);
-  ASSERT_GE(log->SegmentCount(), 5u);
+  const size_t segments = log->SegmentCount();
+  ASSERT_GE(segments, 5u);
   ASSERT_OK_AND_ASSIGN(CompactionResult r, log->Compact());
   EXPECT_TRUE(r.cleaned);
+  // Emptied segments go, except the first (the log start stays where it was).
+  EXPECT_EQ(r.segments_deleted, static_cast<int>(segments) - 3);
+  EXPECT_EQ(log->SegmentCount(), 3u);
   EXPECT_EQ(r.records_removed, 190);
   EXPECT_LT(r.bytes_after, r.bytes_before);
   EXPECT_EQ(metrics.cleaner_runs.Value(), 1);
@@ -180,6 +184,23 @@ TEST_F(LogCompactionTest, CompactAndDeleteAppliesRetentionAndCompaction) {
   latest_.erase("old");
   ASSERT_OK_AND_ASSIGN(CompactionResult r, log->Compact());
   EXPECT_EQ(r.records_removed, 2);
+  ExpectOnlyLatest(*log);
+}
+
+TEST_F(LogCompactionTest, RetentionDropsAFrontSegmentCompactionEmptied) {
+  LogOptions options = Compacted();
+  options.cleanup_policy = CleanupPolicy::kCompactAndDelete;
+  auto log = OpenLog(options);  // retention.ms of a week: nothing is old enough.
+  Put(*log, {{"a", "1"}});
+  Roll();
+  Put(*log, {{"a", "2"}});
+  CloseWithSentinel(*log);
+  ASSERT_OK_AND_ASSIGN(CompactionResult r, log->Compact());
+  EXPECT_EQ(r.records_removed, 1);
+  EXPECT_EQ(log->LogStartOffset(), Offset(0));  // The emptied first segment stays...
+  ASSERT_OK_AND_ASSIGN(int deleted, log->ApplyRetention());
+  EXPECT_EQ(deleted, 1);  // ...until retention, which a segment without timestamps never blocks.
+  EXPECT_EQ(log->LogStartOffset(), Offset(1));
   ExpectOnlyLatest(*log);
 }
 
