@@ -273,6 +273,13 @@ absl::Status PosixFileSystem::Delete(const std::string& path) {
   return ErrnoStatus("unlink", path, errno);
 }
 
+absl::Status PosixFileSystem::Rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    return ErrnoStatus(absl::StrCat("rename ", from, " to"), to, errno);
+  }
+  return SyncDir(ParentDir(to));
+}
+
 absl::StatusOr<bool> PosixFileSystem::Exists(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) == 0) return true;

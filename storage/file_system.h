@@ -60,6 +60,9 @@ class FileSystem {
   // Cuts `path` to `size` bytes, durably.
   virtual absl::Status Truncate(const std::string& path, uint64_t size) = 0;
   virtual absl::Status Delete(const std::string& path) = 0;
+  // Renames the file `from` to `to`, replacing `to` atomically if it exists, durably (the
+  // directory is synced). kNotFound if `from` is missing.
+  virtual absl::Status Rename(const std::string& from, const std::string& to) = 0;
   virtual absl::StatusOr<bool> Exists(const std::string& path) = 0;
   virtual absl::StatusOr<uint64_t> FileSize(const std::string& path) = 0;
   // Creates `dir` and any missing parents.
@@ -79,6 +82,7 @@ class PosixFileSystem final : public FileSystem {
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
   absl::Status Truncate(const std::string& path, uint64_t size) override;
   absl::Status Delete(const std::string& path) override;
+  absl::Status Rename(const std::string& from, const std::string& to) override;
   absl::StatusOr<bool> Exists(const std::string& path) override;
   absl::StatusOr<uint64_t> FileSize(const std::string& path) override;
   absl::Status CreateDirs(const std::string& dir) override;

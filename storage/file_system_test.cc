@@ -203,6 +203,20 @@ TYPED_TEST(FileSystemContractTest, DeleteRemovesTheFile) {
   EXPECT_THAT(this->fs().Delete(path), StatusIs(absl::StatusCode::kNotFound, HasSubstr(path)));
 }
 
+TYPED_TEST(FileSystemContractTest, RenameReplacesTheTargetAndKeepsOpenReaders) {
+  const std::string from = this->Path("a.log.swap");
+  const std::string to = this->Path("a.log");
+  ASSERT_OK(this->AppendFile(from, "new"));
+  ASSERT_OK(this->AppendFile(to, "old"));
+  ASSERT_OK_AND_ASSIGN(auto old_reader, this->fs().OpenReadable(to));
+  ASSERT_OK(this->fs().Rename(from, to));
+  EXPECT_THAT(this->fs().ReadFile(to), IsOkAndHolds(std::string("new")));
+  EXPECT_THAT(this->fs().Exists(from), IsOkAndHolds(false));
+  char scratch[3];
+  EXPECT_THAT(old_reader->Read(0, 3, scratch), IsOkAndHolds(absl::string_view("old")));
+  EXPECT_THAT(this->fs().Rename(from, to), StatusIs(absl::StatusCode::kNotFound));
+}
+
 TYPED_TEST(FileSystemContractTest, OpenReadableFileOutlivesDelete) {
   const std::string path = this->Path("a.log");
   ASSERT_OK(this->AppendFile(path, "abc"));
@@ -404,6 +418,7 @@ TEST_F(FakeFileSystemTest, FailNextReachesEveryOperation) {
       {Op::kTruncate, [&] { return fs_.Truncate("/d/a", 0); }},
       {Op::kDelete, [&] { return fs_.Delete("/d/a"); }},
       {Op::kSyncDir, [&] { return fs_.SyncDir("/d"); }},
+      {Op::kRename, [&] { return fs_.Rename("/d/a", "/d/b"); }},
   };
   for (size_t i = 0; i < cases.size(); ++i) {
     SCOPED_TRACE(absl::StrCat("case ", i));
@@ -411,6 +426,17 @@ TEST_F(FakeFileSystemTest, FailNextReachesEveryOperation) {
     EXPECT_THAT(cases[i].second(), StatusIs(absl::StatusCode::kUnavailable));
     EXPECT_THAT(fs_.GetContent("/d/a"), IsOkAndHolds(std::string("abc")));
   }
+}
+
+TEST_F(FakeFileSystemTest, StopChangesAfterFailsEveryLaterChangeUntilACrash) {
+  ASSERT_OK(fs_.SetContent("/d/a", "abc"));
+  fs_.StopChangesAfter(1);
+  ASSERT_OK(fs_.WriteFileAtomically("/d/b", "x"));
+  EXPECT_THAT(fs_.Rename("/d/a", "/d/c"), StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(fs_.Delete("/d/a"), StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(fs_.ReadFile("/d/a"), IsOkAndHolds(std::string("abc")));  // Reads still work.
+  fs_.Crash(CrashMode::DropUnsynced());
+  ASSERT_OK(fs_.Delete("/d/a"));
 }
 
 TEST_F(FakeFileSystemTest, FlipByteXorsOneByteInCurrentAndSyncedContent) {

@@ -79,6 +79,9 @@ absl::Status Log::Load() {
   }
   ASSIGN_OR_RETURN(int64_t recovery, ReadOffsetFile(fs_, JoinPath(dir_, kRecoveryPoint), 0));
   ASSIGN_OR_RETURN(int64_t start, ReadOffsetFile(fs_, JoinPath(dir_, kLogStartOffset), 0));
+  RETURN_IF_ERROR(RecoverCleanerFiles(names));
+  RETURN_IF_ERROR(LoadCleanerCheckpoint());
+  ASSIGN_OR_RETURN(names, fs_.ListDir(dir_));
   const absl::Duration now = clock_.Monotonic();
   for (const std::string& name : names) {
     if (std::optional<int64_t> base = SegmentBase(name)) {
@@ -287,8 +290,10 @@ absl::StatusOr<ReadResult> Log::Read(Offset offset, size_t max_bytes) const {
     if (!position.has_value()) {
       auto next = std::next(it);
       // No gaps without compaction: an offset missing before the next segment is lost data.
-      // TODO(#3): allow gaps once cleanup.policy=compact lands.
-      if (next != segments_.end() && offset.value() < next->first) {
+      // In a compacted log it was cleaned away: the read goes on from the next segment.
+      // A follower of a compacted leader receives its gaps too.
+      const bool gaps = compacted_ || options_.cleanup_policy != CleanupPolicy::kDelete;
+      if (!gaps && next != segments_.end() && offset.value() < next->first) {
         return absl::DataLossError(absl::StrCat("log ", dir_, ": offset ", offset.value(),
                                                 " is missing from segment ", it->first));
       }
@@ -378,6 +383,11 @@ absl::Status Log::TruncateTo(Offset offset) {
     RETURN_IF_ERROR(WriteRecoveryPoint());
   }
   if (corrupt_from_.has_value() && *corrupt_from_ >= log_end_offset_) corrupt_from_.reset();
+  if (compacted_ && first_dirty_ > log_end_offset_) {
+    // Offsets appended from here on were never cleaned.
+    first_dirty_ = log_end_offset_;
+    RETURN_IF_ERROR(WriteCleanerCheckpoint());
+  }
   PublishMetrics();
   return absl::OkStatus();
 }
@@ -410,7 +420,9 @@ absl::StatusOr<int> Log::ApplyRetention(Offset high_watermark) {
     bool expire = false;
     // Only segments wholly below the high watermark (replicated) may go.
     if (Offset(std::next(segments_.begin())->first) > high_watermark) break;
-    if (options_.retention_ms >= 0) {
+    // A closed segment can only be empty after compaction removed all of it.
+    expire = oldest.size() == 0;
+    if (!expire && options_.retention_ms >= 0) {
       ASSIGN_OR_RETURN(int64_t largest, oldest.LargestTimestamp());
       // A segment with no timestamps (all -1) is kept: its age is unknown.
       expire = largest >= 0 && largest < now_ms - options_.retention_ms;

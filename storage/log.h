@@ -34,14 +34,14 @@
 #include "common/strong_id.h"
 #include "storage/file_system.h"
 #include "storage/leader_epoch_cache.h"
+#include "storage/log_cleaner.h"
 #include "storage/log_metrics.h"
 #include "storage/segment.h"
 
 namespace karst::storage {
 
-// cleanup.policy. Retention (time and size) applies with kDelete and kCompactAndDelete.
-// TODO(#3): compaction for kCompact and kCompactAndDelete; until then they keep everything
-// that retention does not delete.
+// cleanup.policy. Retention (time and size) applies with kDelete and kCompactAndDelete;
+// compaction (Compact) with kCompact and kCompactAndDelete.
 enum class CleanupPolicy { kDelete, kCompact, kCompactAndDelete };
 
 struct LogOptions {
@@ -54,6 +54,9 @@ struct LogOptions {
   int64_t flush_ms = INT64_MAX;                           // flush.ms
   size_t max_batch_bytes = 64 * 1024 * 1024;              // larger batches are rejected
   CleanupPolicy cleanup_policy = CleanupPolicy::kDelete;  // cleanup.policy
+  double min_cleanable_dirty_ratio = 0.5;                 // min.cleanable.dirty.ratio
+  int64_t min_compaction_lag_ms = 0;                      // min.compaction.lag.ms
+  int64_t delete_retention_ms = 24LL * 3600 * 1000;       // delete.retention.ms
   bool operator==(const LogOptions&) const = default;
 };
 
@@ -68,6 +71,17 @@ struct AppendResult {
   Offset first_offset;
   Offset last_offset;
   int64_t max_timestamp = -1;
+};
+
+struct CompactionResult {
+  bool cleaned = false;  // False: nothing cleanable, or the dirty ratio was below the minimum.
+  double dirty_ratio = 0;
+  int segments_rewritten = 0;
+  int segments_deleted = 0;  // Left empty by cleaning.
+  int64_t records_removed = 0;
+  int64_t tombstones_removed = 0;
+  uint64_t bytes_before = 0;  // Of the segments cleaned.
+  uint64_t bytes_after = 0;
 };
 
 struct ReadResult {
@@ -91,7 +105,8 @@ class Log {
                                       Durability durability = Durability::kDefault);
 
   // Whole batches starting with the one containing `offset`, up to `max_bytes` (at least one
-  // batch, even a larger one, as Kafka's KIP-74). Reads stop at a segment's end.
+  // batch, even a larger one, as Kafka's KIP-74). Reads stop at a segment's end. In a
+  // compacted log an offset removed by cleaning reads from the next batch after it.
   absl::StatusOr<ReadResult> Read(Offset offset, size_t max_bytes) const;
 
   // ListOffsets by timestamp: the first offset (at or after LogStartOffset) of a record whose
@@ -117,6 +132,18 @@ class Log {
   // segment, nor one holding offsets at or above `high_watermark` (not yet replicated), nor
   // by time one without timestamps. Returns how many segments were deleted.
   absl::StatusOr<int> ApplyRetention(Offset high_watermark = Offset(INT64_MAX));
+
+  // Log compaction (log_compaction.cc), for kCompact and kCompactAndDelete; a no-op for
+  // kDelete. Cleans the closed segments wholly below `high_watermark` and whose records are
+  // older than min.compaction.lag.ms, once the dirty part (appended since the last cleaning)
+  // is at least min.cleanable.dirty.ratio of them or a tombstone's delete horizon passed.
+  // Each rewritten segment is written to `<base>.log.cleaned`, renamed to `.swap` (the
+  // commit point) and then over `<base>.log`; opening the log finishes or discards a swap
+  // cut short by a crash. The first dirty offset is kept in `cleaner-offset-checkpoint`.
+  // An I/O error after a commit point takes the log offline (reopen recovers).
+  absl::StatusOr<CompactionResult> Compact(Offset high_watermark = Offset(INT64_MAX));
+  // The first offset not yet compacted (LogStartOffset before the first cleaning).
+  Offset FirstDirtyOffset() const { return std::max(first_dirty_, log_start_offset_); }
 
   // Syncs everything appended and advances the recovery point.
   absl::Status Flush();
@@ -146,6 +173,16 @@ class Log {
   // kFailedPrecondition once closed; the I/O error that took the log offline, if any.
   absl::Status CheckWritable() const;
   absl::Status Load();
+  // Finishes `.swap` and removes `.cleaned` files a crash left (before segments are opened).
+  absl::Status RecoverCleanerFiles(const std::vector<std::string>& names);
+  absl::Status LoadCleanerCheckpoint();
+  absl::Status WriteCleanerCheckpoint();
+  // The base offset of the first segment compaction may not touch.
+  absl::StatusOr<Offset> FirstUncleanableOffset(Offset high_watermark);
+  // Cleans one closed segment against `map` and swaps the result in if anything changed.
+  absl::Status CleanSegment(int64_t base, const OffsetMap& map, const CleanerOptions& options,
+                            CleanerStats& stats, CompactionResult& result);
+  absl::Status SwapSegment(int64_t base, const std::string& cleaned);
   absl::StatusOr<std::optional<Offset>> FirstRecordAtOrAfter(Offset batch_base,
                                                              int64_t timestamp) const;
   absl::Status Recover(bool clean);
@@ -174,6 +211,11 @@ class Log {
   Offset log_end_offset_{0};
   Offset recovery_point_{0};
   std::optional<Offset> corrupt_from_;
+  // Compaction: offsets below first_dirty_ were cleaned; `compacted_` once any cleaning
+  // happened (the log may have gaps); the earliest tombstone delete horizon, -1 if none.
+  Offset first_dirty_{0};
+  bool compacted_ = false;
+  int64_t delete_horizon_ms_ = -1;
   int64_t unflushed_messages_ = 0;
   absl::Duration last_flush_;
   bool closed_ = false;

@@ -41,6 +41,16 @@ LogMetrics::LogMetrics(prometheus::Registry& registry, const std::string& partit
                           .Name("karst_log_corrupt_batches_total")
                           .Help("Corrupt batches found in closed segments.")
                           .Register(registry)
-                          .Add({{"partition", partition}})) {}
+                          .Add({{"partition", partition}})),
+      cleaner_runs(prometheus::BuildCounter()
+                       .Name("karst_log_cleaner_runs_total")
+                       .Help("Compactions of a partition log (cleanup.policy=compact).")
+                       .Register(registry)
+                       .Add({{"partition", partition}})),
+      cleaner_records_removed(prometheus::BuildCounter()
+                                  .Name("karst_log_cleaner_records_removed_total")
+                                  .Help("Records compaction removed from a partition log.")
+                                  .Register(registry)
+                                  .Add({{"partition", partition}})) {}
 
 }  // namespace karst::storage

@@ -1,7 +1,8 @@
 // LogMetrics: one partition log's Prometheus metrics, registered on the node's registry with a
 // `partition` label: karst_log_size_bytes, karst_log_segments, karst_log_append_latency_seconds,
 // karst_log_flush_latency_seconds, karst_log_recovery_seconds and
-// karst_log_corrupt_batches_total. Thread-safe (prometheus-cpp metrics are).
+// karst_log_corrupt_batches_total, karst_log_cleaner_runs_total and
+// karst_log_cleaner_records_removed_total. Thread-safe (prometheus-cpp metrics are).
 #ifndef KARST_STORAGE_LOG_METRICS_H_
 #define KARST_STORAGE_LOG_METRICS_H_
 
@@ -25,6 +26,8 @@ class LogMetrics {
   prometheus::Histogram& flush_latency;
   prometheus::Gauge& recovery_seconds;
   prometheus::Counter& corrupt_batches;
+  prometheus::Counter& cleaner_runs;
+  prometheus::Counter& cleaner_records_removed;
 };
 
 }  // namespace karst::storage

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "kafka/record/record_batch.h"
+#include "storage/log_cleaner.h"
 
 namespace karst::broker::replication {
 namespace {
@@ -121,6 +122,21 @@ AppendOutcome Partition::AppendAsLeader(absl::string_view records, int16_t acks,
   std::vector<absl::string_view> batches;
   out.error = SplitBatches(records, max_message_bytes, &batches, &out.message);
   if (out.error != ErrorCode::kNone) return out;
+  bool compacted;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    compacted = log_->options().cleanup_policy != storage::CleanupPolicy::kDelete;
+  }
+  // Kafka's LogValidator: a compacted topic refuses keyless records, which the cleaner would
+  // only throw away. Checked outside the lock: it decompresses.
+  for (absl::string_view batch : compacted ? batches : std::vector<absl::string_view>{}) {
+    if (absl::Status s = storage::LogCleaner::CheckRecordsHaveKeys(batch); !s.ok()) {
+      out.error = ErrorCode::kInvalidRecord;
+      out.message = absl::StrCat("Compacted topic cannot accept message without key in topic ",
+                                 "partition ", tp_.topic, "-", tp_.partition);
+      return out;
+    }
+  }
   absl::MutexLock lock(&mu_);
   if (state_.role() != Role::kLeader) {
     out.error = ErrorCode::kNotLeaderOrFollower;
@@ -371,6 +387,10 @@ absl::Status Partition::Maintain() {
   absl::MutexLock lock(&mu_);
   absl::StatusOr<int> deleted = log_->ApplyRetention(state_.high_watermark());
   if (!deleted.ok()) return deleted.status();
+  // TODO(#9): clean on a cleaner thread of its own (Kafka's log.cleaner.threads), holding
+  // the partition's lock only for each segment swap; produce and fetch wait meanwhile.
+  absl::StatusOr<storage::CompactionResult> compacted = log_->Compact(state_.high_watermark());
+  if (!compacted.ok()) return compacted.status();
   return log_->MaybeFlushOnTime();
 }
 

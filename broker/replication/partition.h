@@ -81,7 +81,8 @@ class Partition {
 
   // Produce. kNotLeaderOrFollower unless leader; kNotEnoughReplicas for acks=-1 with fewer
   // than `min_isr` in the ISR (checked before anything is written); kCorruptMessage /
-  // kInvalidRecord / kMessageTooLarge for a bad batch (nothing written);
+  // kInvalidRecord / kMessageTooLarge for a bad batch (nothing written), kInvalidRecord also
+  // for a keyless record on a compacted topic;
   // kKafkaStorageError when the log is offline. `records` may hold several batches.
   AppendOutcome AppendAsLeader(absl::string_view records, int16_t acks, int32_t min_isr,
                                int32_t max_message_bytes);
@@ -146,7 +147,7 @@ class Partition {
   // The topic's log configs changed (dynamic topic configs reach the log this way).
   void SetLogOptions(const storage::LogOptions& options);
 
-  // Retention and flush-on-time, called periodically.
+  // Retention, compaction (cleanup.policy=compact) and flush-on-time, called periodically.
   absl::Status Maintain();
   absl::Status Close();
 

@@ -58,6 +58,14 @@ storage::LogOptions TopicLogOptions(const controller::MetadataImage& image,
   Override(configs, "retention.bytes", &options.retention_bytes);
   Override(configs, "flush.messages", &options.flush_messages);
   Override(configs, "flush.ms", &options.flush_ms);
+  Override(configs, "min.compaction.lag.ms", &options.min_compaction_lag_ms);
+  Override(configs, "delete.retention.ms", &options.delete_retention_ms);
+  if (auto ratio = configs.find("min.cleanable.dirty.ratio"); ratio != configs.end()) {
+    double v;
+    if (absl::SimpleAtod(ratio->second, &v) && v >= 0 && v <= 1) {
+      options.min_cleanable_dirty_ratio = v;
+    }
+  }
   if (auto policy = configs.find("cleanup.policy"); policy != configs.end()) {
     const bool compact = policy->second.find("compact") != std::string::npos;
     const bool del = policy->second.find("delete") != std::string::npos;

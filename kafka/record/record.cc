@@ -148,33 +148,48 @@ void BatchBuilder::Add(int64_t offset, int64_t timestamp, std::optional<std::str
 
 absl::StatusOr<std::string> BatchBuilder::Build() const {
   if (records_.empty()) return absl::InvalidArgumentError("a batch needs at least one record");
-  std::string payload;
-  ByteWriter pw(&payload);
-  for (const Record& rec : records_) WriteRecord(pw, rec);
-  absl::StatusOr<std::string> compressed = Compress(options_.compression, payload);
-  if (!compressed.ok()) return compressed.status();
-
   int16_t attributes = static_cast<int16_t>(options_.compression);
   if (options_.timestamp_type == TimestampType::kLogAppendTime) attributes |= 0x8;
   if (options_.transactional) attributes |= 0x10;
   if (options_.control) attributes |= 0x20;
+  BatchHeader h;
+  h.base_offset = options_.base_offset;
+  h.partition_leader_epoch = options_.partition_leader_epoch;
+  h.attributes = attributes;
+  h.last_offset_delta = records_.back().offset_delta;
+  h.base_timestamp = first_timestamp_;
+  h.max_timestamp = max_timestamp_;
+  h.producer_id = options_.producer_id;
+  h.producer_epoch = options_.producer_epoch;
+  h.base_sequence = options_.base_sequence;
+  return EncodeBatch(h, records_);
+}
+
+absl::StatusOr<std::string> EncodeBatch(const BatchHeader& header,
+                                        const std::vector<Record>& records) {
+  if (records.empty()) return absl::InvalidArgumentError("a batch needs at least one record");
+  std::string payload;
+  ByteWriter pw(&payload);
+  for (const Record& rec : records) WriteRecord(pw, rec);
+  absl::StatusOr<std::string> compressed = Compress(header.compression(), payload);
+  if (!compressed.ok()) return compressed.status();
 
   std::string out;
   out.reserve(kBatchHeaderSize + compressed->size());
   ByteWriter w(&out);
-  w.WriteInt64(options_.base_offset);
+  w.WriteInt64(header.base_offset);
   w.WriteInt32(static_cast<int32_t>(kBatchHeaderSize - kLogOverhead + compressed->size()));
-  w.WriteInt32(options_.partition_leader_epoch);
+  w.WriteInt32(header.partition_leader_epoch);
   w.WriteInt8(kMagic);
   w.WriteUint32(0);  // The CRC, filled in below.
-  w.WriteInt16(attributes);
-  w.WriteInt32(records_.back().offset_delta);
-  w.WriteInt64(first_timestamp_);
-  w.WriteInt64(max_timestamp_);
-  w.WriteInt64(options_.producer_id);
-  w.WriteInt16(options_.producer_epoch);
-  w.WriteInt32(options_.base_sequence);
-  w.WriteInt32(static_cast<int32_t>(records_.size()));
+  w.WriteInt16(header.attributes);
+  w.WriteInt32(header.last_offset_delta);
+  w.WriteInt64(header.base_timestamp);
+  w.WriteInt64(header.max_timestamp);
+  w.WriteInt64(header.producer_id);
+  w.WriteInt16(header.producer_epoch);
+  w.WriteInt32(header.base_sequence);
+  w.WriteInt32(static_cast<int32_t>(records.size()));
   w.WriteBytes(*compressed);
   StoreBigEndian32(out.data() + kCrcOffset, ComputeBatchCrc(out));
   return out;

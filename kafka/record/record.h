@@ -82,6 +82,14 @@ class BatchBuilder {
   int64_t max_timestamp_ = -1;
 };
 
+// Encodes `records` (offset and timestamp deltas kept as given) into one batch with the
+// header fields of `header`: base offset, lastOffsetDelta, timestamps, attributes (codec
+// included), producer state and epoch. record_count, batchLength and the CRC are computed.
+// The log cleaner uses it to rewrite a batch it removed records from (Kafka keeps a cleaned
+// batch's base and last offsets). kInvalidArgument if `records` is empty.
+absl::StatusOr<std::string> EncodeBatch(const BatchHeader& header,
+                                        const std::vector<Record>& records);
+
 // A transaction marker: the key and value of a control batch's single record.
 enum class ControlType : int16_t { kAbort = 0, kCommit = 1 };
 

@@ -33,6 +33,7 @@ inline constexpr size_t kBatchHeaderSize = 61;  // Everything before the records
 inline constexpr size_t kCrcOffset = 17;
 inline constexpr size_t kAttributesOffset = 21;
 inline constexpr int8_t kMagic = 2;
+inline constexpr int16_t kDeleteHorizonFlag = 0x40;  // Attribute bit 6 (KIP-534).
 
 enum class TimestampType : int8_t { kCreateTime = 0, kLogAppendTime = 1 };
 
@@ -57,6 +58,9 @@ struct BatchHeader {
   }
   bool is_transactional() const { return (attributes & 0x10) != 0; }
   bool is_control() const { return (attributes & 0x20) != 0; }
+  // KIP-534: the log cleaner set baseTimestamp to the time after which this batch's
+  // tombstones may be removed (record timestamps stay baseTimestamp + timestampDelta).
+  bool has_delete_horizon() const { return (attributes & kDeleteHorizonFlag) != 0; }
   int64_t last_offset() const { return base_offset + last_offset_delta; }
   // The whole batch's size in bytes, log overhead included.
   size_t size() const { return static_cast<size_t>(batch_length) + kLogOverhead; }

@@ -202,6 +202,22 @@ absl::Status FakeFileSystem::Delete(const std::string& path) {
   return absl::OkStatus();
 }
 
+absl::Status FakeFileSystem::Rename(const std::string& from, const std::string& to) {
+  const std::string f = Normalize(from);
+  const std::string t = Normalize(to);
+  absl::MutexLock lock(&mu_);
+  if (absl::Status s = TakeInjectedError(Op::kRename); !s.ok()) return s;
+  if (absl::Status s = CheckParentExists(t); !s.ok()) return s;
+  if (dirs_.contains(t)) return Internal("rename", t, "is a directory");
+  auto it = files_.find(f);
+  if (it == files_.end()) return NoSuchFile("rename", f);
+  // Unsynced bytes move with the node: they stay unsynced.
+  std::shared_ptr<Node> node = it->second;
+  files_.erase(it);
+  files_[t] = std::move(node);
+  return absl::OkStatus();
+}
+
 absl::StatusOr<bool> FakeFileSystem::Exists(const std::string& path) {
   const std::string p = Normalize(path);
   absl::MutexLock lock(&mu_);
@@ -258,6 +274,7 @@ void FakeFileSystem::Crash(const CrashMode& mode) {
     node->synced_size = node->content.size();
   }
   ++epoch_;
+  changes_left_ = -1;
 }
 
 absl::Status FakeFileSystem::SetContent(const std::string& path, absl::string_view content) {
@@ -339,7 +356,17 @@ int64_t FakeFileSystem::SyncDirCount() const {
   return sync_dir_count_;
 }
 
+void FakeFileSystem::StopChangesAfter(int64_t count) {
+  absl::MutexLock lock(&mu_);
+  changes_left_ = count < 0 ? -1 : count;
+}
+
 absl::Status FakeFileSystem::TakeInjectedError(Op op) {
+  const bool change = op != Op::kOpen && op != Op::kRead;
+  if (change && changes_left_ == 0) {
+    return absl::InternalError("fake file system: stopped (simulated crash point)");
+  }
+  if (change && changes_left_ > 0) --changes_left_;
   auto it = injected_.find(op);
   if (it == injected_.end() || it->second.empty()) return absl::OkStatus();
   absl::Status error = std::move(it->second.front());

@@ -69,7 +69,17 @@ class FakeFileSystem final : public FileSystem {
   // Operations FailNext can fail. kOpen: OpenAppendable and OpenReadable; kRead:
   // ReadableFile::Read and ReadFile; kAppend and kSync: AppendableFile's; kWriteAtomic:
   // WriteFileAtomically; kSyncDir: SyncDir. A failed operation changes nothing.
-  enum class Op { kOpen, kRead, kAppend, kSync, kWriteAtomic, kTruncate, kDelete, kSyncDir };
+  enum class Op {
+    kOpen,
+    kRead,
+    kAppend,
+    kSync,
+    kWriteAtomic,
+    kTruncate,
+    kDelete,
+    kSyncDir,
+    kRename
+  };
 
   FakeFileSystem() = default;
   FakeFileSystem(const FakeFileSystem&) = delete;
@@ -85,6 +95,9 @@ class FakeFileSystem final : public FileSystem {
   absl::Status Truncate(const std::string& path, uint64_t size) override;
   // Removes a file or an empty directory.
   absl::Status Delete(const std::string& path) override;
+  // Moves a file (not a directory) to a new node at `to`: objects open on `to`'s old file
+  // keep it, objects open on `from` keep theirs, as with rename(2).
+  absl::Status Rename(const std::string& from, const std::string& to) override;
   absl::StatusOr<bool> Exists(const std::string& path) override;
   absl::StatusOr<uint64_t> FileSize(const std::string& path) override;
   absl::Status CreateDirs(const std::string& dir) override;
@@ -114,6 +127,10 @@ class FakeFileSystem final : public FileSystem {
   // Error injection. The next `count` calls of `op` return `error` (which must not be OK);
   // errors queued for the same op are returned in the order given.
   void FailNext(Op op, absl::Status error, int count = 1);
+  // A crash at an exact step: after `count` more successful changes (Append, Sync,
+  // WriteFileAtomically, Truncate, Delete, Rename, SyncDir), every change fails with
+  // kInternal "stopped", until Crash() clears it. A negative count clears it now.
+  void StopChangesAfter(int64_t count);
   // While full, Append and WriteFileAtomically fail with kInternal "no space left on device".
   void SetDiskFull(bool full);
 
@@ -146,6 +163,7 @@ class FakeFileSystem final : public FileSystem {
   int64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;
   std::map<Op, std::deque<absl::Status>> injected_ ABSL_GUARDED_BY(mu_);
   bool disk_full_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t changes_left_ ABSL_GUARDED_BY(mu_) = -1;  // -1: unlimited.
   int64_t sync_count_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t sync_dir_count_ ABSL_GUARDED_BY(mu_) = 0;
 };
