@@ -58,6 +58,8 @@ std::string EncodeAssignment(const Assignment& assignment,
 
 // Errors: kInvalidArgument for a negative version, truncated input, or a null where the
 // schema allows none ("consumer protocol subscription v1: array needs 4 bytes, 2 left ...").
+// Zero bytes (a member that never synced) is such an error too: callers treat it as no
+// assignment, as Kafka's DescribeGroups and group coordinator do.
 absl::StatusOr<Subscription> DecodeSubscription(absl::string_view data);
 absl::StatusOr<Assignment> DecodeAssignment(absl::string_view data);
 

@@ -63,6 +63,7 @@ PreviousOwners CollectPreviousOwners(const AbstractStickyAssignor& assignor,
         continue;
       }
       const std::string other = it->second;
+      if (other == member) continue;  // Listed twice by the same member.
       const int32_t other_generation =
           out.member_data.at(other).generation.value_or(kDefaultGeneration);
       if (generation == other_generation) {

@@ -420,6 +420,14 @@ TEST_P(StickyTest, GeneralBuilderKeepsNewerGenerationClaims) {
   EXPECT_FALSE(r.partitions_transferring_ownership.has_value());
 }
 
+TEST_P(StickyTest, PartitionListedTwiceByOneMemberIsKeptOnce) {
+  auto r =
+      Assign({{"topic", 2}}, {{"consumer1", Owned({"topic"}, {Tp("topic", 0), Tp("topic", 0)})},
+                              {"consumer2", Owned({"topic"}, {})}});
+  EXPECT_THAT(r.assignment.at("consumer1"), ElementsAre(Tp("topic", 0)));
+  EXPECT_THAT(r.assignment.at("consumer2"), ElementsAre(Tp("topic", 1)));
+}
+
 TEST(StickyUserData, RoundTripsAndFallsBackToV0) {
   Partitions partitions = {Tp("t", 1), Tp("t", 0), Tp("u", 0)};  // Encoded grouped by topic.
   StickyMemberData decoded = DecodeStickyUserData(EncodeStickyUserData(partitions, 7));

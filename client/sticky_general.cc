@@ -244,14 +244,15 @@ class GeneralBuilder {
         auto previous = previous_.find(tp);
         if (previous != previous_.end() && current_.contains(previous->second.first) &&
             Size(member) > Size(previous->second.first) + 1) {
-          Reassign(tp, previous->second.first);
+          if (absl::Status s = Reassign(tp, previous->second.first); !s.ok()) return s;
           performed = modified = true;
           continue;
         }
         for (const std::string& other : topic_members_.at(tp.topic)) {
           if (!current_.contains(other) || Size(member) <= Size(other) + 1) continue;
           std::optional<std::string> target = LeastLoaded(tp.topic);
-          if (target) Reassign(tp, *target);
+          if (!target) break;
+          if (absl::Status s = Reassign(tp, *target); !s.ok()) return s;
           performed = modified = true;
           break;
         }
@@ -260,15 +261,26 @@ class GeneralBuilder {
     return performed;
   }
 
-  void Reassign(const TopicPartition& tp, const std::string& to) {
+  absl::Status Reassign(const TopicPartition& tp, const std::string& to) {
     const TopicPartition actual = movements_.ActualPartitionToMove(tp, owner_.at(tp), to);
-    const std::string from = owner_.at(actual);
-    const size_t from_size = Size(from);
+    auto owner = owner_.find(actual);
+    auto from_partitions = owner == owner_.end() ? current_.end() : current_.find(owner->second);
+    if (from_partitions == current_.end()) {
+      return absl::InternalError(absl::StrCat("sticky assignor: cannot move ", ToString(actual)));
+    }
+    std::vector<TopicPartition>& list = from_partitions->second;
+    auto it = std::find(list.begin(), list.end(), actual);
+    if (it == list.end()) {
+      return absl::InternalError(absl::StrCat("sticky assignor: ", ToString(actual),
+                                              " is not with its owner ", owner->second));
+    }
+    const std::string from = owner->second;
+    const size_t from_size = list.size();
     movements_.Move(actual, from, to);
-    std::vector<TopicPartition>& from_partitions = current_.at(from);
-    from_partitions.erase(std::find(from_partitions.begin(), from_partitions.end(), actual));
+    list.erase(it);
     Reload(from, from_size);
     AssignTo(actual, to);
+    return absl::OkStatus();
   }
 
   // Balanced when loads differ by at most one, or no member could take a partition from a
