@@ -1,9 +1,8 @@
 // Partition over a real storage::Log in a temporary directory: the high watermark a restarted
 // leader starts from.
-#include "broker/replication/partition.h"
-
 #include <filesystem>
 
+#include "broker/replication/partition.h"
 #include "common/testing/fake_clock.h"
 #include "common/testing/status_matchers.h"
 #include "gtest/gtest.h"
