@@ -68,6 +68,10 @@
 namespace karst::testing {
 namespace {
 
+// kafka_tool.py's producer flushes for message.timeout.ms (60 s) + 30 s before it gives up and
+// reports what is still unacknowledged; waiting longer than that lets it say so itself.
+constexpr absl::Duration kProducerStopTimeout = absl::Seconds(100);
+
 constexpr int kControllers = 3;
 constexpr int kBrokers = 3;
 constexpr int kPartitions = 3;
@@ -484,7 +488,7 @@ TEST_F(KarstdReplicationTest, LeaderKilledMidRunLosesNoAcknowledgedRecord) {
   std::printf("every partition had 1,000 more acknowledged records %s after the kill\n",
               absl::FormatDuration(absl::Now() - killed).c_str());
   ASSERT_TRUE(producer->IsRunning()) << producer->Output();
-  ASSERT_OK_AND_ASSIGN(ExitStatus exit, producer->Stop(absl::Seconds(60)));
+  ASSERT_OK_AND_ASSIGN(ExitStatus exit, producer->Stop(kProducerStopTimeout));
   const std::string output = producer->Output();
   std::printf("producer: %s", output.c_str());
   EXPECT_TRUE(exit.Success()) << exit.ToString() << ": " << output;
@@ -616,7 +620,7 @@ TEST_F(KarstdReplicationTest, PartitionedLeaderIsFencedAndTruncatesAfterHealing)
   }
 
   ASSERT_TRUE(producer->IsRunning()) << producer->Output();
-  ASSERT_OK_AND_ASSIGN(ExitStatus exit, producer->Stop(absl::Seconds(60)));
+  ASSERT_OK_AND_ASSIGN(ExitStatus exit, producer->Stop(kProducerStopTimeout));
   const std::string output = producer->Output();
   std::printf("producer: %s", output.c_str());
   EXPECT_TRUE(exit.Success()) << exit.ToString() << ": " << output;
