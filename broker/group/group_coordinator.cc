@@ -121,7 +121,9 @@ std::vector<GroupSnapshot> GroupCoordinator::Snapshot() const {
     s.group_id = id;
     s.state = g.state();
     s.metadata = g.ToRecord();
-    if (!g.Is(GroupState::kEmpty)) s.metadata.current_state_timestamp_ms = -1;
+    if (!g.Is(GroupState::kEmpty) || !g.protocol_type.has_value()) {
+      s.metadata.current_state_timestamp_ms = -1;
+    }
     s.offsets = g.offsets;
   }
   return out;

@@ -65,8 +65,9 @@ struct Answer {
 };
 
 // What survives in __consumer_offsets, for comparing a coordinator with its replay. The
-// state timestamp is kept only for Empty groups: a Stable group's record holds the time of
-// its CompletingRebalance transition, not of its Stable one.
+// state timestamp is kept only for Empty groups with a protocol type: a Stable group's record
+// holds the time of its CompletingRebalance transition, and a simple consumer's group has no
+// record at all.
 struct GroupSnapshot {
   std::string group_id;
   GroupState state;

@@ -42,6 +42,61 @@ struct FetchedPartition {
   std::string metadata;
 };
 
+// Requested partitions by topic, in request order; none means all (null topics, v2+).
+using Topics = std::vector<std::pair<std::string, std::vector<int32_t>>>;
+
+template <typename RequestTopics>
+std::optional<Topics> RequestedTopics(const std::optional<RequestTopics>& topics) {
+  if (!topics.has_value()) return std::nullopt;
+  Topics out;
+  for (const auto& t : *topics) out.emplace_back(t.name, t.partition_indexes);
+  return out;
+}
+
+// GroupMetadataManager.getOffsets: a partition without a commit (or an unknown or Dead
+// group) answers offset -1, no leader epoch and empty metadata, without an error.
+std::vector<FetchedPartition> FetchOffsets(const Group* g, const std::optional<Topics>& topics) {
+  std::vector<FetchedPartition> out;
+  if (g != nullptr && g->Is(GroupState::kDead)) g = nullptr;
+  if (!topics.has_value()) {
+    if (g == nullptr) return out;
+    for (const auto& [tp, v] : g->offsets) {
+      out.push_back(
+          {tp.topic, tp.partition.value(), v.offset.value(), v.leader_epoch.value(), v.metadata});
+    }
+    return out;
+  }
+  for (const auto& [topic, partitions] : *topics) {
+    for (int32_t partition : partitions) {
+      FetchedPartition& f =
+          out.emplace_back(FetchedPartition{.topic = topic, .partition = partition});
+      if (g == nullptr) continue;
+      auto it = g->offsets.find({topic, PartitionIndex(partition)});
+      if (it == g->offsets.end()) continue;
+      f.offset = it->second.offset.value();
+      f.leader_epoch = it->second.leader_epoch.value();
+      f.metadata = it->second.metadata;
+    }
+  }
+  return out;
+}
+
+// Groups consecutive partitions of a topic into the response's topic entries (v0-7 and v8+
+// use different types with the same fields).
+template <typename ResponseTopics>
+void FillTopics(const std::vector<FetchedPartition>& fetched, ErrorCode error,
+                ResponseTopics& out) {
+  for (const FetchedPartition& f : fetched) {
+    if (out.empty() || out.back().name != f.topic) out.emplace_back().name = f.topic;
+    auto& p = out.back().partitions.emplace_back();
+    p.partition_index = f.partition;
+    p.committed_offset = f.offset;
+    p.committed_leader_epoch = f.leader_epoch;
+    p.metadata = f.metadata;
+    p.error_code = Code(error);
+  }
+}
+
 }  // namespace
 
 Answer<kp::OffsetCommitResponse> GroupCoordinator::OffsetCommit(
@@ -106,84 +161,29 @@ Answer<kp::OffsetCommitResponse> GroupCoordinator::OffsetCommit(
 
 kp::OffsetFetchResponse GroupCoordinator::OffsetFetch(const RequestMeta& meta,
                                                       const kp::OffsetFetchRequest& request) const {
-  // One group's offsets: the requested partitions (or all, for null topics) in request order.
-  using Topics = std::vector<std::pair<std::string, std::vector<int32_t>>>;
-  auto fetch = [&](const std::string& group_id, const std::optional<Topics>& topics) {
-    std::vector<FetchedPartition> out;
-    const Group* g = FindGroup(group_id);
-    if (g != nullptr && g->Is(GroupState::kDead)) g = nullptr;
-    if (!topics.has_value()) {
-      if (g == nullptr) return out;
-      for (const auto& [tp, v] : g->offsets) {
-        out.push_back(
-            {tp.topic, tp.partition.value(), v.offset.value(), v.leader_epoch.value(), v.metadata});
-      }
-      return out;
-    }
-    for (const auto& [topic, partitions] : *topics) {
-      for (int32_t partition : partitions) {
-        FetchedPartition& f =
-            out.emplace_back(FetchedPartition{.topic = topic, .partition = partition});
-        if (g == nullptr) continue;
-        auto it = g->offsets.find({topic, PartitionIndex(partition)});
-        if (it == g->offsets.end()) continue;
-        f.offset = it->second.offset.value();
-        f.leader_epoch = it->second.leader_epoch.value();
-        f.metadata = it->second.metadata;
-      }
-    }
-    return out;
-  };
   kp::OffsetFetchResponse response;
   if (meta.api_version >= 8) {
     for (const auto& group : request.groups) {
-      auto& rg = response.groups.emplace_back();
-      rg.group_id = group.group_id;
+      auto& out = response.groups.emplace_back();
+      out.group_id = group.group_id;
       if (auto error = CheckCoordinator(group.group_id)) {
-        rg.error_code = Code(*error);
+        out.error_code = Code(*error);
         continue;
       }
-      std::optional<Topics> topics;
-      if (group.topics.has_value()) {
-        topics.emplace();
-        for (const auto& t : *group.topics) topics->emplace_back(t.name, t.partition_indexes);
-      }
-      for (const FetchedPartition& f : fetch(group.group_id, topics)) {
-        if (rg.topics.empty() || rg.topics.back().name != f.topic)
-          rg.topics.emplace_back().name = f.topic;
-        auto& p = rg.topics.back().partitions.emplace_back();
-        p.partition_index = f.partition;
-        p.committed_offset = f.offset;
-        p.committed_leader_epoch = f.leader_epoch;
-        p.metadata = f.metadata;
-      }
+      FillTopics(FetchOffsets(FindGroup(group.group_id), RequestedTopics(group.topics)),
+                 ErrorCode::kNone, out.topics);
     }
     return response;
   }
-  std::optional<Topics> topics;
-  if (request.topics.has_value()) {
-    topics.emplace();
-    for (const auto& t : *request.topics) topics->emplace_back(t.name, t.partition_indexes);
-  }
-  std::optional<ErrorCode> error = CheckCoordinator(request.group_id);
-  std::vector<FetchedPartition> fetched;
+  const std::optional<Topics> topics = RequestedTopics(request.topics);
+  const std::optional<ErrorCode> error = CheckCoordinator(request.group_id);
+  response.error_code = Code(error.value_or(ErrorCode::kNone));
   if (!error.has_value()) {
-    fetched = fetch(request.group_id, topics);
+    FillTopics(FetchOffsets(FindGroup(request.group_id), topics), ErrorCode::kNone,
+               response.topics);
   } else if (meta.api_version < 2 && topics.has_value()) {
     // v0-1 have no top-level error: every requested partition carries it.
-    fetched = fetch("", topics);
-  }
-  response.error_code = Code(error.value_or(ErrorCode::kNone));
-  for (const FetchedPartition& f : fetched) {
-    if (response.topics.empty() || response.topics.back().name != f.topic) {
-      response.topics.emplace_back().name = f.topic;
-    }
-    auto& p = response.topics.back().partitions.emplace_back();
-    p.partition_index = f.partition;
-    p.committed_offset = f.offset;
-    p.committed_leader_epoch = f.leader_epoch;
-    p.metadata = f.metadata;
-    p.error_code = Code(error.value_or(ErrorCode::kNone));
+    FillTopics(FetchOffsets(nullptr, topics), *error, response.topics);
   }
   return response;
 }

@@ -45,6 +45,19 @@ std::vector<JoinProtocol> Protocols(const kp::JoinGroupRequest& request) {
   return out;
 }
 
+// GroupMetadata.replaceStaticMember: requests waiting under the replaced id are fenced.
+void FenceWaitingRequests(Member& m, Effects& fx) {
+  if (m.awaiting_join.has_value()) {
+    fx.join_responses.emplace_back(*m.awaiting_join,
+                                   JoinError(m.member_id, ErrorCode::kFencedInstanceId));
+    m.awaiting_join.reset();
+  }
+  if (m.awaiting_sync.has_value()) {
+    fx.sync_responses.emplace_back(*m.awaiting_sync, SyncError(ErrorCode::kFencedInstanceId));
+    m.awaiting_sync.reset();
+  }
+}
+
 // GroupCoordinator.acceptJoiningMember (group.max.size).
 bool AcceptJoiningMember(const Group& g, absl::string_view member_id, int32_t max_size) {
   switch (g.state()) {
@@ -203,18 +216,9 @@ void GroupCoordinator::JoinStaticMember(Group& g, const RequestMeta& meta,
     return AddMemberAndRebalance(g, meta, request, member_id, rebalance_timeout_ms, now, fx);
   }
   // KIP-345: the new id replaces the old one; requests waiting under the old id are fenced.
-  Member* m = g.Find(*old_id);
-  if (m->awaiting_join.has_value()) {
-    fx.join_responses.emplace_back(*m->awaiting_join,
-                                   JoinError(*old_id, ErrorCode::kFencedInstanceId));
-    m->awaiting_join.reset();
-  }
-  if (m->awaiting_sync.has_value()) {
-    fx.sync_responses.emplace_back(*m->awaiting_sync, SyncError(ErrorCode::kFencedInstanceId));
-    m->awaiting_sync.reset();
-  }
+  FenceWaitingRequests(*g.Find(*old_id), fx);
   g.ReplaceStaticMember(*old_id, member_id);
-  m = g.Find(member_id);
+  Member* m = g.Find(member_id);
   ScheduleHeartbeat(*m, now);
   m->protocols = Protocols(request);
   m->rebalance_timeout_ms = rebalance_timeout_ms;
