@@ -76,6 +76,30 @@ TEST(JoinGroup, InitialDelayIsCappedByTheRebalanceTimeout) {
   EXPECT_EQ(h.joins[a].members.size(), 5u);
 }
 
+TEST(JoinGroup, WithoutInitialDelayTheFirstJoinCompletesAtOnce) {
+  GroupCoordinator::Options o = Harness::DefaultOptions();
+  o.group_initial_rebalance_delay = absl::ZeroDuration();
+  Harness h(o);
+  const uint64_t a = h.JoinNew("g");
+  ASSERT_TRUE(h.joins.contains(a));
+  EXPECT_EQ(h.joins[a].generation_id, 1);
+  // A second member now has to wait for the first to rejoin.
+  const uint64_t b = h.JoinNew("g");
+  EXPECT_FALSE(h.joins.contains(b));
+  h.Rejoin("g", h.joins[a].member_id);
+  ASSERT_TRUE(h.joins.contains(b));
+  EXPECT_EQ(h.joins[b].generation_id, 2);
+}
+
+TEST(JoinGroup, NextDeadlineNamesTheEarliestTimer) {
+  Harness h;
+  EXPECT_EQ(h.c().NextDeadline(), h.now + absl::Minutes(10));  // the retention check
+  h.Join("g", {});
+  EXPECT_EQ(h.c().NextDeadline(), h.now + absl::Seconds(10));  // the pending member's session
+  h.Join("g", {.member_id = "client-uuid1"});
+  EXPECT_EQ(h.c().NextDeadline(), h.now + absl::Seconds(3));  // the initial delay
+}
+
 TEST(JoinGroup, ProtocolVoteAmongProtocolsAllMembersSupport) {
   Harness h;
   const uint64_t a = h.JoinNew("g", {.protocols = {{"range", "x"}, {"roundrobin", "x"}}});

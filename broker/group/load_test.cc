@@ -139,6 +139,17 @@ TEST(Load, TombstonesAndOlderRecordVersions) {
   EXPECT_EQ(h.c().FindGroup("gone"), nullptr);
 }
 
+TEST(Load, GroupOverALoweredMaxSizeRebalances) {
+  Harness h;
+  h.StableGroup("g", 3);
+  GroupCoordinator::Options o = h.options();
+  o.group_max_size = 2;
+  Harness fresh(o);
+  fresh.c().Unload(PartitionIndex(0));
+  ASSERT_THAT(fresh.c().Load(PartitionIndex(0), h.log, h.now), IsOk());
+  EXPECT_TRUE(fresh.c().FindGroup("g")->Is(GroupState::kPreparingRebalance));
+}
+
 TEST(Load, UnloadAnswersWaitingRequestsNotCoordinator) {
   Harness h;
   std::vector<std::string> ids = h.StableGroup("g", 2);
