@@ -100,13 +100,14 @@ class GroupCoordinator {
   // (COORDINATOR_LOAD_IN_PROGRESS) or active. REQUIRES for BeginLoad: not loading or active.
   void BeginLoad(PartitionIndex partition);
   // Replays one record of a loading partition, in log order. kInvalidArgument for a record
-  // that does not decode (the driver decides whether to skip it), kFailedPrecondition when
-  // the partition is not loading.
+  // that does not decode, e.g. KIP-848 record types (Kafka logs and skips those),
+  // kFailedPrecondition when the partition is not loading.
   absl::Status Replay(PartitionIndex partition, absl::string_view key,
                       std::optional<absl::string_view> value);
   // Builds the groups from the replayed records; members' sessions start at `now`.
   void CompleteLoad(PartitionIndex partition, absl::Time now);
-  // BeginLoad, Replay of each record, CompleteLoad. Stops at the first bad record.
+  // BeginLoad, Replay of each record, CompleteLoad. Stops at the first bad record and leaves
+  // the partition loading (Unload drops it).
   absl::Status Load(PartitionIndex partition, absl::Span<const OffsetsRecord> records,
                     absl::Time now);
   // Forgets the partition's groups; waiting joins and syncs get NOT_COORDINATOR.
