@@ -1,77 +1,26 @@
-// Kafka's ConsumerProtocol: the bytes a consumer puts in JoinGroup's protocol metadata
-// (Subscription) and the leader puts in SyncGroup's assignments (Assignment), so that karst
-// members can share a group with Java, librdkafka, kafkajs and kafka-python members. Pure
-// functions on plain values; thread-compatible.
-//
-// Both start with an int16 version; the bodies are ConsumerProtocolSubscription and
-// ConsumerProtocolAssignment (versions 0-3, classic encoding: int16 string lengths, int32
-// array and bytes lengths). As Kafka does, decoding a version above 3 reads the fields that
-// version 3 knows and ignores the rest, and trailing bytes are ignored.
+// Kafka's ConsumerProtocol for the client library: the codec lives in
+// kafka/protocol/consumer_protocol.h (the broker's group coordinator reads subscriptions with
+// it too); this header brings its names into karst::client.
 #ifndef KARST_CLIENT_CONSUMER_PROTOCOL_H_
 #define KARST_CLIENT_CONSUMER_PROTOCOL_H_
 
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <vector>
-
-#include "absl/status/statusor.h"
-#include "absl/strings/string_view.h"
 #include "client/topic_partition.h"
-#include "kafka/protocol/wire.h"
+#include "kafka/protocol/consumer_protocol.h"
 
 namespace karst::client {
 
-// The protocol type of consumer groups in JoinGroup ("consumer").
-inline constexpr absl::string_view kConsumerProtocolType = "consumer";
-inline constexpr int16_t kConsumerProtocolMaxVersion = 3;
-// Kafka's AbstractStickyAssignor.DEFAULT_GENERATION: no generation known.
-inline constexpr int32_t kDefaultGeneration = -1;
-
-struct Subscription {
-  std::vector<std::string> topics;
-  std::optional<std::string> user_data;
-  std::vector<TopicPartition> owned_partitions;  // Version 1+.
-  int32_t generation_id = kDefaultGeneration;    // Version 2+; negative means none.
-  std::optional<std::string> rack_id;            // Version 3+.
-  // Not encoded: the member's group.instance.id (KIP-345), which the leader learns from
-  // JoinGroup's member list; range and roundrobin order static members by it.
-  std::optional<std::string> group_instance_id;
-
-  bool operator==(const Subscription&) const = default;
-};
-
-struct Assignment {
-  std::vector<TopicPartition> partitions;
-  std::optional<std::string> user_data;
-
-  bool operator==(const Assignment&) const = default;
-};
-
-// Encodes at `version`, clamped to [0, kConsumerProtocolMaxVersion]; fields the version lacks
-// are dropped (they are ignorable in Kafka's schema). Partitions are grouped by topic in order
-// of first appearance, as Kafka's serializer does.
-std::string EncodeSubscription(const Subscription& subscription,
-                               int16_t version = kConsumerProtocolMaxVersion);
-std::string EncodeAssignment(const Assignment& assignment,
-                             int16_t version = kConsumerProtocolMaxVersion);
-
-// Errors: kInvalidArgument for a negative version, truncated input, or a null where the
-// schema allows none ("consumer protocol subscription v1: array needs 4 bytes, 2 left ...").
-// Zero bytes (a member that never synced) is such an error too: callers treat it as no
-// assignment, as Kafka's DescribeGroups and group coordinator do.
-absl::StatusOr<Subscription> DecodeSubscription(absl::string_view data);
-absl::StatusOr<Assignment> DecodeAssignment(absl::string_view data);
-
-// The version header of either message. Errors: kInvalidArgument when under 2 bytes.
-absl::StatusOr<int16_t> DecodeConsumerProtocolVersion(absl::string_view data);
-
-// The [](topic, []int32 partitions) layout both messages and the sticky assignor's user data
-// use. Reading refuses null arrays and null topics.
-void WriteTopicPartitions(kafka::protocol::Writer& writer,
-                          const std::vector<TopicPartition>& partitions);
-absl::Status ReadTopicPartitions(kafka::protocol::Reader& reader,
-                                 std::vector<TopicPartition>* partitions);
+using ::karst::kafka::protocol::Assignment;
+using ::karst::kafka::protocol::DecodeAssignment;
+using ::karst::kafka::protocol::DecodeConsumerProtocolVersion;
+using ::karst::kafka::protocol::DecodeSubscription;
+using ::karst::kafka::protocol::EncodeAssignment;
+using ::karst::kafka::protocol::EncodeSubscription;
+using ::karst::kafka::protocol::kConsumerProtocolMaxVersion;
+using ::karst::kafka::protocol::kConsumerProtocolType;
+using ::karst::kafka::protocol::kDefaultGeneration;
+using ::karst::kafka::protocol::ReadTopicPartitions;
+using ::karst::kafka::protocol::Subscription;
+using ::karst::kafka::protocol::WriteTopicPartitions;
 
 }  // namespace karst::client
 

@@ -7,13 +7,12 @@
 #include <cstdint>
 #include <string>
 
+#include "kafka/protocol/consumer_protocol.h"
+
 namespace karst::client {
 
-struct TopicPartition {
-  std::string topic;
-  int32_t partition = 0;
-  auto operator<=>(const TopicPartition&) const = default;
-};
+// The same type as the consumer protocol's, so assignments need no conversion.
+using TopicPartition = ::karst::kafka::protocol::TopicPartition;
 
 // Kafka's TopicPartition.toString(): "topic-partition".
 inline std::string ToString(const TopicPartition& tp) {

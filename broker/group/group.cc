@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "absl/status/statusor.h"
-#include "broker/group/consumer_protocol.h"
+#include "kafka/protocol/consumer_protocol.h"
 
 namespace karst::broker::group {
 
@@ -194,7 +194,7 @@ void Group::InitNextGeneration(absl::Time now) {
 void Group::ComputeSubscribedTopics() {
   // GroupMetadata.computeSubscribedTopics: known only for consumer groups.
   subscribed_topics_.reset();
-  if (protocol_type != kConsumerProtocolType) return;
+  if (protocol_type != kafka::protocol::kConsumerProtocolType) return;
   if (members.empty()) {
     subscribed_topics_.emplace();
     return;
@@ -202,7 +202,8 @@ void Group::ComputeSubscribedTopics() {
   if (!protocol_name.has_value()) return;
   std::set<std::string> topics;
   for (const Member& m : members) {
-    absl::StatusOr<ConsumerSubscription> s = DecodeConsumerSubscription(m.Metadata(*protocol_name));
+    absl::StatusOr<kafka::protocol::Subscription> s =
+        kafka::protocol::DecodeSubscription(m.Metadata(*protocol_name));
     if (!s.ok()) return;
     topics.insert(s->topics.begin(), s->topics.end());
   }

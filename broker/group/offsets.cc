@@ -4,8 +4,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "broker/group/consumer_protocol.h"
 #include "broker/group/group_coordinator.h"
+#include "kafka/protocol/consumer_protocol.h"
 
 namespace karst::broker::group {
 namespace {
@@ -201,7 +201,7 @@ Answer<kp::OffsetDeleteResponse> GroupCoordinator::OffsetDelete(
   if (g == nullptr || g->Is(GroupState::kDead)) return group_error(ErrorCode::kGroupIdNotFound);
   // An Empty group may drop any offset; a consumer group only those of topics it does not
   // subscribe to; any other non-empty group none.
-  const bool consumer = g->protocol_type == kConsumerProtocolType;
+  const bool consumer = g->protocol_type == kafka::protocol::kConsumerProtocolType;
   if (!g->Is(GroupState::kEmpty) && !consumer) return group_error(ErrorCode::kNonEmptyGroup);
   std::vector<TopicPartition> removed;
   for (const auto& topic : request.topics) {
@@ -239,8 +239,8 @@ void GroupCoordinator::ExpireOffsets(absl::Time now, Effects& fx) {
     bool skip_subscribed = false;
     if (g.protocol_type.has_value() && g.Is(GroupState::kEmpty)) {
       if (g.state_timestamp().has_value()) base_ms = absl::ToUnixMillis(*g.state_timestamp());
-    } else if (g.protocol_type == kConsumerProtocolType && g.subscribed_topics().has_value() &&
-               g.Is(GroupState::kStable)) {
+    } else if (g.protocol_type == kafka::protocol::kConsumerProtocolType &&
+               g.subscribed_topics().has_value() && g.Is(GroupState::kStable)) {
       skip_subscribed = true;
     } else if (g.protocol_type.has_value()) {
       eligible = false;

@@ -13,9 +13,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "broker/group/consumer_protocol.h"
 #include "broker/group/group_coordinator.h"
 #include "gtest/gtest.h"
+#include "kafka/protocol/consumer_protocol.h"
 
 namespace karst::broker::group::testing {
 
@@ -23,7 +23,7 @@ inline int16_t Code(kp::ErrorCode e) { return static_cast<int16_t>(e); }
 
 // A consumer protocol subscription to `topics`, as a JoinGroup protocol's metadata.
 inline std::string Subscription(std::vector<std::string> topics) {
-  return EncodeConsumerSubscription({.topics = std::move(topics)}, 1);
+  return kafka::protocol::EncodeSubscription({.topics = std::move(topics)}, 1);
 }
 
 struct JoinArgs {

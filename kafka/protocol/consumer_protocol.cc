@@ -1,4 +1,4 @@
-#include "client/consumer_protocol.h"
+#include "kafka/protocol/consumer_protocol.h"
 
 #include <algorithm>
 #include <utility>
@@ -6,11 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 
-namespace karst::client {
+namespace karst::kafka::protocol {
 namespace {
-
-using kafka::protocol::Reader;
-using kafka::protocol::Writer;
 
 // Every field of the consumer protocol is in the classic (non-flexible) encoding.
 constexpr bool kCompact = false;
@@ -139,4 +136,4 @@ absl::StatusOr<Assignment> DecodeAssignment(absl::string_view data) {
   return assignment;
 }
 
-}  // namespace karst::client
+}  // namespace karst::kafka::protocol
