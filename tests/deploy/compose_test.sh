@@ -5,7 +5,8 @@
 #   1. starts dockerd when none answers (needs root) and makes the debian:bookworm base image
 #      (deploy/docker/base-image.sh: debootstrap + docker import, cached in ~/.cache/karst);
 #   2. builds karst:latest from host-built release binaries (deploy/docker/build.sh --prebuilt)
-#      and the Prometheus image, and checks the image runs as a non-root user;
+#      and the Prometheus image; checks the image runs as a non-root user, refuses an empty
+#      volume without KARST_CLUSTER_ID, and serves as one node with it;
 #   3. starts deploy/compose/docker-compose.yml; produces 10,000 records at acks=all and reads
 #      them back; kills one node's container, produces and reads 10,000 more; starts it again
 #      and waits for every partition's ISR to be back to 3 (karst topics --describe);
@@ -13,7 +14,9 @@
 #      dashboards and the alert rules parses and returns data (check_queries.py);
 #   5. recreates every container on its old volume and reads all 20,000 records again (data
 #      kept, storage not formatted again);
-#   6. with KARST_DEPLOY_FIVE=1 (the default), starts docker-compose.5.yml and serves 1,000
+#   6. checks the Prometheus config and rules with promtool, the Kubernetes overlays' wiring
+#      (check_k8s.py) and runs their pods as containers (k8s_pods_test.sh);
+#   7. with KARST_DEPLOY_FIVE=1 (the default), starts docker-compose.5.yml and serves 1,000
 #      records through it.
 # Everything it made (containers, networks, volumes) is removed on exit, pass or fail; a dockerd
 # it started is stopped. Waits poll with deadlines, never fixed sleeps.
@@ -102,9 +105,12 @@ wait_for() {
 }
 
 # --- 1. Docker engine and base image -------------------------------------------------------
-for tool in docker debootstrap curl bazel; do
+for tool in docker debootstrap curl bazel promtool; do
   command -v "$tool" >/dev/null || fail "$tool is missing (tools/setup.sh installs it)"
 done
+# kubectl is not a Debian package (Debian's kubernetes-client is 1.20, too old for the
+# overlays' kustomize syntax); the project's machines come with it.
+command -v kubectl >/dev/null || fail "kubectl is missing (needed for kubectl kustomize)"
 command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 ||
   fail "docker-compose is missing (tools/setup.sh installs it)"
 if ! docker info >/dev/null 2>&1; then
@@ -133,6 +139,23 @@ uid="$(docker run --rm karst:latest id -u)"
   fail "the image's USER is not karst:karst"
 docker run --rm karst:latest karst --help >/dev/null 2>&1 || fail "karst does not run in the image"
 step "image runs as uid $uid"
+
+# The image alone, as docs/deploy.md shows it: an empty volume without KARST_CLUSTER_ID is
+# refused at once; with it, one node formats the volume and turns healthy.
+if docker run --rm karst:latest >"$out/no-cluster-id.log" 2>&1; then
+  fail "the image started without KARST_CLUSTER_ID on an empty volume"
+fi
+grep -q "KARST_CLUSTER_ID is not set" "$out/no-cluster-id.log" ||
+  fail "no plain message without KARST_CLUSTER_ID: $(cat "$out/no-cluster-id.log")"
+single="$project-single-$$"
+docker run -d --name "$single" -e KARST_CLUSTER_ID=single --label "com.docker.compose.project=$project" \
+  karst:latest >/dev/null
+single_healthy() { [[ "$(docker inspect -f '{{.State.Health.Status}}' "$single")" == healthy ]]; }
+wait_for 90 "the single-node container's HEALTHCHECK" single_healthy
+docker exec "$single" karst topics --bootstrap-server localhost:9092 --create --topic single \
+  >/dev/null || fail "karst in the image cannot create a topic on its own node"
+docker rm -f -v "$single" >/dev/null
+step "single node: refused without a cluster id; healthy and serving with one"
 
 # --- 3. Three nodes: produce, consume, kill, heal -------------------------------------------
 bootstrap="127.0.0.1:19091,127.0.0.1:19092,127.0.0.1:19093"
@@ -261,7 +284,21 @@ done
 consume_all 20000
 step "all 20,000 records read back from recreated containers"
 
-# --- 6. Five nodes ------------------------------------------------------------------------------
+# --- 6. Prometheus config and rules, Kubernetes overlays -----------------------------------------
+step "promtool, kubectl kustomize and the overlays' pods in Docker"
+promtool check rules deploy/prometheus/alerts.yml >"$out/promtool.log" 2>&1 ||
+  { cat "$out/promtool.log"; fail "promtool check rules"; }
+for f in prometheus.yml prometheus.5.yml; do
+  # The compose files mount deploy/prometheus at /etc/karst-prometheus.
+  sed "s|/etc/karst-prometheus/|$repo/deploy/prometheus/|" "deploy/prometheus/$f" >"$out/$f"
+  promtool check config "$out/$f" >>"$out/promtool.log" 2>&1 ||
+    { cat "$out/promtool.log"; fail "promtool check config $f"; }
+done
+/usr/bin/python3 tests/deploy/check_k8s.py || fail "deploy/k8s wiring (check_k8s.py)"
+tests/deploy/k8s_pods_test.sh 3-nodes || fail "deploy/k8s 3-nodes pods in Docker"
+tests/deploy/k8s_pods_test.sh 5-nodes || fail "deploy/k8s 5-nodes pods in Docker"
+
+# --- 7. Five nodes ------------------------------------------------------------------------------
 if [[ "${KARST_DEPLOY_FIVE:-1}" == 1 ]]; then
   compose3 down -v --remove-orphans -t 10 >"$out/down3.log" 2>&1
   step "compose up (5 nodes)"
