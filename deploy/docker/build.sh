@@ -2,7 +2,7 @@
 # Builds Karst's server image (deploy/docker/Dockerfile) and tags it karst:latest.
 #
 #   deploy/docker/build.sh              compile inside Docker (target runtime; slow, cold cache)
-#   deploy/docker/build.sh --prebuilt   copy host-built release binaries (target runtime-prebuilt):
+#   deploy/docker/build.sh --prebuilt   copy host-built release binaries (Dockerfile.prebuilt):
 #                                       runs `bazel build --config=release` here first, which
 #                                       reuses ~/.cache/karst/bazel-disk
 # Options: --tag NAME (default karst:latest). KARST_DEPLOY_BAZEL_CONFIG picks the Bazel config
@@ -24,8 +24,8 @@ while (($#)); do
 done
 
 deploy/docker/base-image.sh debian:bookworm
-# The Debian docker.io engine's API has no BuildKit without the buildx plugin; the classic
-# builder builds every stage up to --target, which the Dockerfile's stage order allows for.
+# Debian's docker.io has no buildx, so no BuildKit: the classic builder, which builds every
+# stage before --target (hence Dockerfile.prebuilt beside the source-building Dockerfile).
 export DOCKER_BUILDKIT=0
 
 if ((!prebuilt)); then
@@ -40,7 +40,9 @@ context="$(mktemp -d)"
 trap 'rm -rf "$context"' EXIT
 mkdir -p "$context/bin" "$context/deploy/docker"
 install -m 0755 "$bin/broker/main/karstd" "$bin/client/cli/karst" "$context/bin/"
-cp deploy/docker/Dockerfile deploy/docker/entrypoint.sh deploy/docker/healthcheck.sh \
-  "$context/deploy/docker/"
-docker build --network host -f "$context/deploy/docker/Dockerfile" --target runtime-prebuilt \
-  -t "$tag" "$context"
+cp deploy/docker/Dockerfile deploy/docker/Dockerfile.prebuilt deploy/docker/entrypoint.sh \
+  deploy/docker/healthcheck.sh "$context/deploy/docker/"
+# runtime-base is the Dockerfile's first stage, so --target builds nothing else.
+docker build --network host -f "$context/deploy/docker/Dockerfile" --target runtime-base \
+  -t karst-runtime-base:latest "$context"
+docker build -f "$context/deploy/docker/Dockerfile.prebuilt" -t "$tag" "$context"
