@@ -6,7 +6,8 @@
 #                                       runs `bazel build --config=release` here first, which
 #                                       reuses ~/.cache/karst/bazel-disk
 # Options: --tag NAME (default karst:latest). KARST_DEPLOY_BAZEL_CONFIG picks the Bazel config
-# of --prebuilt binaries (default release). Builds with --network host so that apt inside the
+# of --prebuilt binaries (default release; set but empty: Bazel's default, the binaries
+# `bazel test //...` already built). Builds with --network host so that apt inside the
 # build reaches Debian's mirror as the host does, and makes the base image first when it is
 # missing (deploy/docker/base-image.sh).
 set -euo pipefail
@@ -32,10 +33,12 @@ if ((!prebuilt)); then
   exec docker build --network host -f deploy/docker/Dockerfile --target runtime -t "$tag" .
 fi
 
-config="${KARST_DEPLOY_BAZEL_CONFIG:-release}"
+config="${KARST_DEPLOY_BAZEL_CONFIG-release}"
+flags=()
+if [[ -n "$config" ]]; then flags=(--config="$config"); fi
 # No convenience symlinks: bazel-bin and bazel-testlogs keep pointing at the last `bazel test`.
-bazel build --config="$config" --symlink_prefix=/ //broker:karstd //client/cli:karst
-bin="$(bazel info --config="$config" bazel-bin 2>/dev/null)"
+bazel build "${flags[@]}" --symlink_prefix=/ //broker:karstd //client/cli:karst
+bin="$(bazel info "${flags[@]}" bazel-bin 2>/dev/null)"
 context="$(mktemp -d)"
 trap 'rm -rf "$context"' EXIT
 mkdir -p "$context/bin" "$context/deploy/docker"

@@ -16,7 +16,7 @@ script checks what matters for the cluster to form:
   - every KARST_ variable names a key karstd defines (common/config/server_config_defs.cc);
   - selectors match the pod labels; the data volume is the image's /var/lib/karst; the pod
     runs as the image's non-root uid; there is a preStop hook and Parallel pod management.
-Prints one line per overlay and "N passed, N failed"; exits 1 on any failure.
+Prints one line per overlay and a total; exits 1 on any failure.
 """
 import os
 import re
@@ -141,7 +141,7 @@ def main():
             detail = e.stderr if isinstance(e, subprocess.CalledProcessError) else repr(e)
             print(f"FAIL deploy/k8s/overlays/{overlay}: {detail}")
             failed += 1
-    print(f"{passed} passed, {failed} failed")
+    print(f"check_k8s: {passed} of {passed + failed} overlays wired correctly")
     return 1 if failed else 0
 
 

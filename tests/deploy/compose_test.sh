@@ -130,7 +130,9 @@ deploy/docker/build.sh --prebuilt >"$out/build.log" 2>&1 || { tail -30 "$out/bui
 step "karst:latest built in $((SECONDS - t0))s"
 DOCKER_BUILDKIT=0 docker build -q --network host -t karst-prometheus:latest deploy/prometheus \
   >"$out/build-prometheus.log" 2>&1 || { tail -30 "$out/build-prometheus.log"; fail "prometheus image"; }
-karst="$(bazel info --config="${KARST_DEPLOY_BAZEL_CONFIG:-release}" bazel-bin 2>/dev/null)/client/cli/karst"
+# The host's karst, from the same Bazel config build.sh used (KARST_DEPLOY_BAZEL_CONFIG).
+config="${KARST_DEPLOY_BAZEL_CONFIG-release}"
+karst="$(bazel info ${config:+--config="$config"} bazel-bin 2>/dev/null)/client/cli/karst"
 [[ -x "$karst" ]] || fail "no host karst binary at $karst"
 
 uid="$(docker run --rm karst:latest id -u)"
