@@ -96,10 +96,11 @@ fail() {
 
 # wait_for SECONDS WHAT CMD...: polls CMD (every 0.5 s) until it succeeds or the deadline passes.
 wait_for() {
-  local deadline=$((SECONDS + $1)) what="$2"
+  local seconds="$1" what="$2"
+  local deadline=$((SECONDS + seconds))
   shift 2
   until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "timed out after $1 s waiting for $what"
+    ((SECONDS < deadline)) || fail "timed out after $seconds s waiting for $what"
     sleep 0.5
   done
 }
@@ -257,16 +258,17 @@ step "ISR back to 3 on every partition in $((SECONDS - t0))s"
 cat "$out/describe.txt"
 
 # --- 4. Prometheus scrapes every node ---------------------------------------------------------
+# all_targets_up N: Prometheus reports karst-1..N up (job karst).
 all_targets_up() {
   curl -s http://127.0.0.1:19090/api/v1/targets >"$out/targets.json" &&
-    /usr/bin/python3 - "$out/targets.json" <<'PY'
+    /usr/bin/python3 - "$out/targets.json" "$1" <<'PY'
 import json, sys
 targets = json.load(open(sys.argv[1]))["data"]["activeTargets"]
 up = {t["labels"].get("node") for t in targets if t["labels"]["job"] == "karst" and t["health"] == "up"}
-sys.exit(0 if up == {"karst-1", "karst-2", "karst-3"} else 1)
+sys.exit(0 if up == {f"karst-{i}" for i in range(1, int(sys.argv[2]) + 1)} else 1)
 PY
 }
-wait_for 60 "Prometheus scraping karst-1..3" all_targets_up
+wait_for 60 "Prometheus scraping karst-1..3" all_targets_up 3
 step "Prometheus scrapes all three nodes; asking it every dashboard and alert query"
 /usr/bin/python3 tests/deploy/check_queries.py http://127.0.0.1:19090 90 ||
   fail "dashboard or alert queries without data (tests/deploy/check_queries.py)"
@@ -311,8 +313,9 @@ if [[ "${KARST_DEPLOY_FIVE:-1}" == 1 ]]; then
     --replication-factor 3 >/dev/null || fail "create topic (5 nodes)"
   produce 1 1000
   consume_all 1000
+  wait_for 60 "Prometheus scraping karst-1..5" all_targets_up 5
   "$karst" quorum --bootstrap-server "$bootstrap" describe --status >"$out/quorum5.txt" ||
     fail "karst quorum describe (5 nodes)"
-  step "5 nodes: 1,000 records produced and read back; quorum:"
+  step "5 nodes: 1,000 records produced and read back, Prometheus scrapes all five; quorum:"
   cat "$out/quorum5.txt"
 fi
