@@ -29,7 +29,10 @@ repo="$(pwd)"
 project="karst-deploy-test"
 project5="karst-deploy-test5"
 topic="deploy-test-$$"  # per run: a straggling client of an earlier run cannot create it
-out="${TEST_UNDECLARED_OUTPUTS_DIR:-$(mktemp -d /tmp/karst-deploy-test.XXXXXX)}"
+# Logs and intermediate files; a directory of our own is removed when the test passes.
+out="${TEST_UNDECLARED_OUTPUTS_DIR:-}"
+own_out=0
+if [[ -z "$out" ]]; then out="$(mktemp -d /tmp/karst-deploy-test.XXXXXX)"; own_out=1; fi
 mkdir -p "$out"
 export KARST_CLUSTER_ID="deploy-test-$$"
 export KARST_NETWORK="karst-deploy-test-$$"
@@ -65,8 +68,9 @@ cleanup() {
   compose3 down -v --remove-orphans -t 10 >"$out/down3.log" 2>&1
   compose5 down -v --remove-orphans -t 10 >"$out/down5.log" 2>&1
   local left
-  left="$(docker ps -a -q --filter "label=com.docker.compose.project=$project" \
-            --filter "label=com.docker.compose.project=$project5";
+  # (One query per project: two label filters in one query must both match.)
+  left="$(docker ps -a -q --filter "label=com.docker.compose.project=$project";
+          docker ps -a -q --filter "label=com.docker.compose.project=$project5";
           docker volume ls -q --filter "label=com.docker.compose.project=$project";
           docker volume ls -q --filter "label=com.docker.compose.project=$project5";
           docker network ls -q --filter "name=$KARST_NETWORK")"
@@ -78,6 +82,7 @@ cleanup() {
     kill "$dockerd_pid" 2>/dev/null && wait "$dockerd_pid" 2>/dev/null
   fi
   if ((rc == 0)); then
+    if ((own_out)); then rm -rf "$out"; fi
     echo "deploy test: passed in $((SECONDS - started))s"
   else
     echo "deploy test: FAILED after $((SECONDS - started))s (logs in $out)"
