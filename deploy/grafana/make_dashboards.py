@@ -4,11 +4,12 @@
 Every query uses only metrics karstd serves at :9644/metrics (the karst_* families and the
 process_* ones) and the labels Prometheus adds (job, instance, node: deploy/prometheus).
 tests/deploy/check_queries.py asks a real Prometheus for each of them. Edit here, then run
-    /usr/bin/python3 deploy/grafana/make_dashboards.py
+    /usr/bin/python3 deploy/grafana/make_dashboards.py            (--check: only compare)
 Consumer-group lag has no dashboard yet: Karst has no consumer groups (no committed offsets).
 """
 import json
 import os
+import sys
 
 DATASOURCE = {"type": "prometheus", "uid": "karst-prometheus"}
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -202,13 +203,24 @@ RAFT = dashboard("karst-raft", "Karst: metadata quorum (Raft)", [
 
 
 def main():
+    """Writes the dashboards; with --check, exits 1 if the committed files differ instead."""
+    check = sys.argv[1:] == ["--check"]
     out = os.path.join(HERE, "dashboards")
     os.makedirs(out, exist_ok=True)
+    stale = []
     for d in (OVERVIEW, TOPICS, RAFT):
-        with open(os.path.join(out, d["uid"] + ".json"), "w") as f:
-            json.dump(d, f, indent=2)
-            f.write("\n")
+        path = os.path.join(out, d["uid"] + ".json")
+        text = json.dumps(d, indent=2) + "\n"
+        if check:
+            if not os.path.exists(path) or open(path).read() != text:
+                stale.append(path)
+            continue
+        with open(path, "w") as f:
+            f.write(text)
+    for path in stale:
+        print(f"{path} is out of date: run /usr/bin/python3 deploy/grafana/make_dashboards.py")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -303,6 +303,7 @@ for f in prometheus.yml prometheus.5.yml; do
   promtool check config "$out/$f" >>"$out/promtool.log" 2>&1 ||
     { cat "$out/promtool.log"; fail "promtool check config $f"; }
 done
+/usr/bin/python3 deploy/grafana/make_dashboards.py --check || fail "dashboards out of date"
 /usr/bin/python3 tests/deploy/check_k8s.py || fail "deploy/k8s wiring (check_k8s.py)"
 tests/deploy/k8s_pods_test.sh 3-nodes || fail "deploy/k8s 3-nodes pods in Docker"
 tests/deploy/k8s_pods_test.sh 5-nodes || fail "deploy/k8s 5-nodes pods in Docker"
