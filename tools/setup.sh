@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs every Debian package Karst needs to build, test and run, idempotently.
 # When everything is already installed it only runs dpkg-query and exits (well under a second).
+# `tools/setup.sh --build-only` installs only what `bazel build` needs (the Docker image's build
+# stage, deploy/docker/Dockerfile): no test clients, fuzzer, Docker or kafkajs.
 set -euo pipefail
 
-PACKAGES=(
+BUILD_ONLY=0
+if [[ "${1:-}" == "--build-only" ]]; then BUILD_ONLY=1; fi
+
+BUILD_PACKAGES=(
   # Build: Bazel (Debian's bootstrap build) and the rules it loads offline.
   bazel-bootstrap bazel-platforms bazel-skylib
-  g++ pkg-config clang-format git python3
-  # The protocol fuzzer (tools/fuzz.sh): clang with libFuzzer and the sanitizers.
-  clang libclang-rt-14-dev
+  g++ pkg-config git python3
   # Control plane and storage libraries.
   libgrpc++-dev protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libabsl-dev librocksdb-dev
@@ -16,6 +19,12 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   prometheus-cpp-dev
   libasio-dev libssl-dev zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
+)
+PACKAGES=(
+  "${BUILD_PACKAGES[@]}"
+  clang-format
+  # The protocol fuzzer (tools/fuzz.sh): clang with libFuzzer and the sanitizers.
+  clang libclang-rt-14-dev
   # Tests: real clients, link cutting, HTTP probes.
   kcat python3-confluent-kafka python3-kafka nftables curl procps iproute2
   # Codecs kafka-python needs to build the golden record batches (tools/capture) and to
@@ -24,10 +33,14 @@ PACKAGES=(
   # More real clients for tests/compat/karstd_clients_test: sarama built offline from
   # /usr/share/gocode, and node for kafkajs (tests/compat/js, installed with npm below).
   golang-go golang-github-shopify-sarama-dev nodejs coreutils
+  # deploy/ and its test (tests/deploy): a Docker engine and compose, debootstrap for the base
+  # image where no registry is reachable, Prometheus and promtool, kubectl's offline checks.
+  docker.io docker-compose debootstrap prometheus python3-yaml
 )
+if ((BUILD_ONLY)); then PACKAGES=("${BUILD_PACKAGES[@]}"); fi
 # Debian's nodejs has no npm; a nodejs that bundles npm (NodeSource's) conflicts with the npm
 # package, so ask for it only when no npm is on PATH.
-if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
+if ((!BUILD_ONLY)) && ! command -v npm >/dev/null 2>&1; then PACKAGES+=(npm); fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -39,6 +52,7 @@ done
 # kafkajs for tests/compat/karstd_clients_test, pinned by tests/compat/js/package-lock.json;
 # skipped when already installed, so a machine that has it needs no network.
 install_kafkajs() {
+  if ((BUILD_ONLY)); then return 0; fi
   local dir
   dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/compat/js"
   if [[ -f "$dir/node_modules/kafkajs/package.json" ]]; then return 0; fi

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: installs what is missing (tools/setup.sh), builds and runs every Bazel
 # test, checks the layering table against the real dependency graph, fuzzes request decoding
-# for 60 seconds (KARST_FUZZ_SECONDS), and ends with the line "N passed, N failed".
+# for 60 seconds (KARST_FUZZ_SECONDS), runs the deployment test (tests/deploy/compose_test.sh:
+# Docker image and compose clusters; KARST_DEPLOY_TEST=0 skips it), and ends with the line
+# "N passed, N failed".
 # Extra arguments go to `bazel test` (e.g. --config=asan).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,13 @@ tools/fuzz.sh "${KARST_FUZZ_SECONDS:-60}"
 fuzz_rc=$?
 
 extra=("layering=$layering_rc" "fuzz=$fuzz_rc")
+# After `bazel test`, so it never slows the unit and integration suites; it builds release
+# binaries without touching the bazel-bin and bazel-testlogs symlinks counted below.
+if [[ "${KARST_DEPLOY_TEST:-1}" != 0 ]]; then
+  echo "--- deploy (tests/deploy/compose_test.sh: Docker image, compose clusters) ---"
+  tests/deploy/compose_test.sh
+  extra+=("deploy=$?")
+fi
 # Bazel exit 3 means tests failed (counted from the log); any other failure is a build error.
 if [[ $bazel_rc -ne 0 && $bazel_rc -ne 3 ]]; then extra+=("bazel-build(exit $bazel_rc)=1"); fi
 /usr/bin/python3 tools/test_summary.py "$log" "$(readlink -f bazel-testlogs)" "${extra[@]}"
