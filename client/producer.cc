@@ -258,6 +258,17 @@ void Producer::RouteOne(Pending pending) {
     Fail(std::move(one), partition.status());
     return;
   }
+  // KIP-794: an unkeyed topic's sticky partition moves on once it took batch.size bytes, so
+  // records spread over partitions (and a request to a leader carries several batches).
+  if (!pending.record.partition.has_value() && !pending.record.key.has_value() &&
+      partitioner_ == nullptr) {
+    Sticky& sticky = sticky_[pending.record.topic];
+    sticky.bytes += pending.bytes;
+    if (sticky.bytes >= static_cast<size_t>(options_.batch_size)) {
+      sticky.partition = (sticky.partition + 1) % count;
+      sticky.bytes = 0;
+    }
+  }
   Queue& queue = queues_[{pending.record.topic, *partition}];
   if (queue.records.empty()) queue.first_enqueued = clock_.Monotonic();
   queue.bytes += pending.bytes;
@@ -309,9 +320,8 @@ absl::StatusOr<int32_t> Producer::ChoosePartition(const ProducerRecord& record, 
   }
   if (record.key.has_value()) return KeyPartition(*record.key, count);
   // Sticky partitioning (KIP-480): unkeyed records fill one partition's batch; the partition
-  // moves on when that batch is sent.
-  auto [it, inserted] = sticky_.try_emplace(record.topic, 0);
-  return it->second % count;
+  // moves on when that batch is sent or holds batch.size bytes (RouteOne).
+  return sticky_[record.topic].partition % count;
 }
 
 absl::Duration Producer::SendReady(bool closing, int64_t flush_epoch) {
@@ -428,10 +438,12 @@ void Producer::SendToLeader(int32_t leader, const std::vector<PartitionKey>& par
     }
     // KIP-480: the next unkeyed records of this topic go to another partition.
     if (auto sticky = sticky_.find(key.first);
-        sticky != sticky_.end() && sticky->second == key.second) {
-      ++sticky->second;
+        sticky != sticky_.end() && sticky->second.partition == key.second) {
+      ++sticky->second.partition;
+      sticky->second.bytes = 0;
       if (absl::StatusOr<const TopicLayout*> layout = pool_.Layout(key.first); layout.ok()) {
-        sticky->second %= static_cast<int32_t>(std::max<size_t>(1, (*layout)->leaders.size()));
+        sticky->second.partition %=
+            static_cast<int32_t>(std::max<size_t>(1, (*layout)->leaders.size()));
       }
     }
     encoded.push_back(*std::move(built));

@@ -1,7 +1,8 @@
 // Producer: Kafka's producer. Send() hands a record to the producer's I/O thread and returns;
 // the I/O thread (Java's Sender) learns each topic's partitions from Metadata, picks the
 // partition (the Partitioner given to Create, else Java's default: murmur2 of the key for keyed
-// records, a sticky partition for unkeyed ones, KIP-480), accumulates per-partition batches,
+// records, a sticky partition for unkeyed ones: KIP-480, moving on after batch.size bytes as
+// in KIP-794), accumulates per-partition batches,
 // and sends a partition's batch when it holds batch.size bytes, when its oldest record is
 // linger.ms old, or on Flush()/Close(). One Produce request per leader carries one batch per
 // partition; up to max.in.flight.requests.per.connection requests per broker are outstanding
@@ -176,7 +177,11 @@ class Producer {
   std::map<std::string, std::deque<Pending>> unrouted_;  // By topic, in Send order.
   absl::Duration next_metadata_attempt_;
   bool metadata_stale_ = false;
-  std::map<std::string, int32_t> sticky_;  // Topic -> sticky partition for unkeyed records.
+  struct Sticky {
+    int32_t partition = 0;
+    size_t bytes = 0;  // Routed to `partition` since it became sticky.
+  };
+  std::map<std::string, Sticky> sticky_;  // Topic -> sticky partition for unkeyed records.
   std::map<int32_t, std::deque<InFlight>> in_flight_;  // By leader, oldest first.
   std::set<PartitionKey> partitions_in_flight_;        // Partitions with a batch in flight.
 };
