@@ -3,8 +3,9 @@
 
   tools/bench/producer_vs_librdkafka.py BOOTSTRAP [RECORDS] [RECORD_BYTES] [ROUNDS] [k=v ...]
 
-Creates topic `perf-<time>` (6 partitions, replication factor 3, min.insync.replicas 2), then
-ROUNDS times (default 3), alternating: `bin/karst perf produce` (kafka-producer-perf-test's
+Creates topic `perf-<time>` (6 partitions, replication factor 3, min.insync.replicas 2), warms
+it up with a tenth of the records from each side (untimed), then ROUNDS times (default 3),
+alternating which goes first: `bin/karst perf produce` (kafka-producer-perf-test's
 workload: RECORDS unkeyed records of RECORD_BYTES random letters) and the same workload
 through confluent-kafka (librdkafka), both with acks=all and the same batching properties
 (defaults: linger.ms=5 batch.size=1000000, librdkafka's own defaults; extra k=v override both).
@@ -103,8 +104,13 @@ def main(argv):
     print("topic %s, %d records of %d B per run, acks=all, %s" %
           (topic, count, size, " ".join("%s=%s" % kv for kv in sorted(props.items()))))
     results = {"karst": [], "librdkafka": []}
+    sides = [("karst", run_karst), ("librdkafka", run_librdkafka)]
+    # The first writes to a new topic are slow (segments and page cache are cold): warm up
+    # with both sides, untimed, and alternate which side goes first in each round.
+    for name, run in sides:
+        run(bootstrap, topic, max(count // 10, 1000), size, props)
     for r in range(rounds):
-        for name, run in (("karst", run_karst), ("librdkafka", run_librdkafka)):
+        for name, run in (sides if r % 2 == 0 else sides[::-1]):
             rps, mbps, avg_ms, failed = run(bootstrap, topic, count, size, props)
             results[name].append(rps)
             print("round %d %-10s %9.0f records/s %7.2f MB/s avg latency %8.1f ms failed %d" %
