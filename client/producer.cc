@@ -269,6 +269,7 @@ void Producer::RouteOne(Pending pending) {
       sticky.bytes = 0;
     }
   }
+  pending.sequence = next_sequence_++;
   Queue& queue = queues_[{pending.record.topic, *partition}];
   if (queue.records.empty()) queue.first_enqueued = clock_.Monotonic();
   queue.bytes += pending.bytes;
@@ -335,7 +336,7 @@ absl::Duration Producer::SendReady(bool closing, int64_t flush_epoch) {
     return std::max(queue.retry_after, queue.first_enqueued + options_.linger);
   };
   const auto ready = [&](const PartitionKey& key, const Queue& queue) {
-    return !queue.records.empty() && ready_at(queue) <= now && !partitions_in_flight_.contains(key);
+    return !queue.records.empty() && ready_at(queue) <= now && !Muted(key);
   };
   absl::Duration next = now + kMaxWait;
   std::map<int32_t, std::vector<PartitionKey>> by_leader;
@@ -343,7 +344,7 @@ absl::Duration Producer::SendReady(bool closing, int64_t flush_epoch) {
     if (queue.records.empty()) continue;
     next = std::min(next, queue.records.front().deadline);
     // A partition with a batch in flight waits for its response (Wait polls for it).
-    if (partitions_in_flight_.contains(key)) continue;
+    if (Muted(key)) continue;
     if (!ready(key, queue)) {
       next = std::min(next, ready_at(queue));
       continue;
@@ -475,7 +476,7 @@ void Producer::SendToLeader(int32_t leader, const std::vector<PartitionKey>& par
     return;
   }
   in_flight.deadline = now + options_.request_timeout;
-  for (const auto& [key, batch] : in_flight.batches) partitions_in_flight_.insert(key);
+  for (const auto& [key, batch] : in_flight.batches) ++partitions_in_flight_[key];
   in_flight_[leader].push_back(std::move(in_flight));
 }
 
@@ -525,7 +526,7 @@ void Producer::ReadResponse(int32_t leader) {
   absl::Status status = (*connection)->Finish(&response);
   InFlight done = std::move(requests->second.front());
   requests->second.pop_front();
-  for (const auto& [key, batch] : done.batches) partitions_in_flight_.erase(key);
+  for (const auto& [key, batch] : done.batches) Landed(key);
   if (!status.ok()) {
     pool_.Drop(leader);
     for (auto& [key, batch] : done.batches) HandleBatchError(key, std::move(batch), status);
@@ -559,7 +560,7 @@ void Producer::FailInFlight(int32_t leader, const absl::Status& error) {
   in_flight_.erase(requests);
   for (InFlight& request : lost) {
     for (auto& [key, batch] : request.batches) {
-      partitions_in_flight_.erase(key);
+      Landed(key);
       HandleBatchError(key, std::move(batch), error);
     }
   }
@@ -579,11 +580,25 @@ void Producer::HandleBatchError(const PartitionKey& key, std::vector<Pending> ba
   metadata_stale_ = true;
   Queue& queue = queues_[key];
   if (queue.records.empty()) queue.first_enqueued = clock_.Monotonic();
-  for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
-    queue.bytes += it->bytes;
-    queue.records.push_front(std::move(*it));
-  }
+  // Back before the first queued record routed after it: ahead of later records, behind
+  // earlier batches that failed too (responses can fail in any order).
+  auto at = std::find_if(queue.records.begin(), queue.records.end(),
+                         [&](const Pending& p) { return p.sequence > batch.front().sequence; });
+  for (const Pending& p : batch) queue.bytes += p.bytes;
+  queue.records.insert(at, std::make_move_iterator(batch.begin()),
+                       std::make_move_iterator(batch.end()));
   queue.retry_after = clock_.Monotonic() + options_.retry_backoff;
+}
+
+bool Producer::Muted(const PartitionKey& key) const {
+  // Java's producer mutes a partition with a batch in flight only when max.in.flight is 1
+  // (guaranteeMessageOrder); otherwise ordering on retries needs idempotence.
+  return options_.max_in_flight == 1 && partitions_in_flight_.contains(key);
+}
+
+void Producer::Landed(const PartitionKey& key) {
+  auto it = partitions_in_flight_.find(key);
+  if (it != partitions_in_flight_.end() && --it->second <= 0) partitions_in_flight_.erase(it);
 }
 
 void Producer::Complete(const PartitionKey& key, std::vector<Pending> batch,

@@ -6,8 +6,10 @@
 // and sends a partition's batch when it holds batch.size bytes, when its oldest record is
 // linger.ms old, or on Flush()/Close(). One Produce request per leader carries one batch per
 // partition; up to max.in.flight.requests.per.connection requests per broker are outstanding
-// at once (pipelined), but at most one batch per partition, so a retry can never put a
-// partition's records out of order (Kafka needs idempotence for that). Retriable errors
+// at once (pipelined). As in Kafka without idempotence, a retried batch may then land after
+// a later batch of its partition; with max.in.flight.requests.per.connection=1 a partition
+// has at most one batch in flight (even across a leader change), so retries keep order.
+// Retried batches go back in their original order ahead of later records. Retriable errors
 // (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE,
 // NOT_ENOUGH_REPLICAS, timeouts, transport failures) refresh metadata and retry the batch
 // after retry.backoff.ms, within delivery.timeout.ms and `retries`. Idempotence (producer ids,
@@ -32,7 +34,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <utility>
@@ -104,6 +105,7 @@ class Producer {
     absl::Duration deadline;  // Monotonic: Send time + delivery.timeout.ms.
     int attempts = 0;
     absl::Status last_error;
+    uint64_t sequence = 0;  // Routing order (I/O thread), for putting retries back in place.
   };
   using PartitionKey = std::pair<std::string, int32_t>;
   struct Queue {
@@ -138,6 +140,9 @@ class Producer {
   // Waits for a response, new records or the next linger/backoff deadline.
   void Wait(absl::Duration until);
   void ReadResponse(int32_t leader);
+  // Whether `key` must wait for its batch in flight (max.in.flight 1), and its bookkeeping.
+  bool Muted(const PartitionKey& key) const;
+  void Landed(const PartitionKey& key);
   // Fails (for a retry) the requests past request.timeout.ms and drops their connections.
   void ExpireRequests();
   void FailInFlight(int32_t leader, const absl::Status& error);
@@ -183,7 +188,9 @@ class Producer {
   };
   std::map<std::string, Sticky> sticky_;  // Topic -> sticky partition for unkeyed records.
   std::map<int32_t, std::deque<InFlight>> in_flight_;  // By leader, oldest first.
-  std::set<PartitionKey> partitions_in_flight_;        // Partitions with a batch in flight.
+  // Batches in flight per partition; with max.in.flight 1 a partition waits for its batch.
+  std::map<PartitionKey, int> partitions_in_flight_;
+  uint64_t next_sequence_ = 0;
 };
 
 }  // namespace karst::client

@@ -4,6 +4,7 @@
 #include "client/producer.h"
 
 #include <future>
+#include <set>
 
 #include "client/testing/fake_broker.h"
 #include "common/clock.h"
@@ -166,6 +167,43 @@ TEST_F(ProducerTest, PipelinedRequestsDeliverEveryRecordInOrder) {
     EXPECT_EQ(m.offset, i);
   }
   EXPECT_EQ(broker(1).RequestCount(kProduce), 50);
+}
+
+// With max.in.flight 1 a partition's batches go one at a time, so refused batches are retried
+// in order and every record lands in Send order.
+TEST_F(ProducerTest, MaxInFlightOneKeepsOrderAcrossRetries) {
+  ProducerOptions options = Options();
+  options.batch_size = 1;  // Each record its own batch.
+  options.max_in_flight = 1;
+  auto producer = Make(options);
+  broker(1).InjectError(kProduce, "t", 0, kNotLeader, 3);
+  std::vector<std::future<Outcome>> outcomes;
+  for (int i = 0; i < 10; ++i) outcomes.push_back(producer->Send(Record(absl::StrCat("v", i))));
+  ASSERT_THAT(producer->Flush(), IsOk());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_OK_AND_ASSIGN(RecordMetadata m, Await(outcomes[static_cast<size_t>(i)]));
+    EXPECT_EQ(m.offset, i);
+  }
+}
+
+// With several batches of a partition in flight (max.in.flight > 1, as in Kafka without
+// idempotence) refused batches may land after later ones, but none is lost or duplicated.
+TEST_F(ProducerTest, PipelinedRetriesLoseNothing) {
+  ProducerOptions options = Options();
+  options.batch_size = 1;
+  options.max_in_flight = 5;
+  auto producer = Make(options);
+  broker(1).InjectError(kProduce, "t", 0, kNotLeader, 3);
+  std::vector<std::future<Outcome>> outcomes;
+  for (int i = 0; i < 20; ++i) outcomes.push_back(producer->Send(Record(absl::StrCat("v", i))));
+  ASSERT_THAT(producer->Flush(), IsOk());
+  std::set<int64_t> offsets;
+  for (auto& f : outcomes) {
+    ASSERT_OK_AND_ASSIGN(RecordMetadata m, Await(f));
+    offsets.insert(m.offset);
+  }
+  EXPECT_EQ(offsets.size(), 20u);
+  EXPECT_EQ(broker(1).LogEndOffset("t", 0), 20);
 }
 
 TEST_F(ProducerTest, ConnectionAnswersPipelinedRequestsInOrder) {

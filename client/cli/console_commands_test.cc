@@ -45,11 +45,13 @@ TEST(ParseProduceFlags, MapsConsoleFlagsToProducerProperties) {
                          "zstd", "--request-required-acks=1", "--producer-property",
                          "batch.size=100", "--property", "parse.key=true"});
   ASSERT_OK(f.status());
-  EXPECT_EQ(f->producer_properties, (client::Properties{{"bootstrap.servers", "h:9092"},
-                                                        {"compression.type", "zstd"},
-                                                        {"acks", "1"},
-                                                        {"batch.size", "100"},
-                                                        {"linger.ms", "1000"}}));
+  EXPECT_EQ(f->producer_properties,
+            (client::Properties{{"bootstrap.servers", "h:9092"},
+                                {"compression.type", "zstd"},
+                                {"acks", "1"},
+                                {"batch.size", "100"},
+                                {"linger.ms", "1000"},
+                                {"max.in.flight.requests.per.connection", "1"}}));
   EXPECT_TRUE(f->reader.parse_key);
   EXPECT_THAT(ParseProduceFlags({"--bootstrap-server", "h:1"}).status(),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--topic")));

@@ -31,6 +31,8 @@ options:
   --request-timeout-ms N      request.timeout.ms
   --batch-size N              batch.size
   --timeout N                 linger.ms (default 1000, as kafka-console-producer)
+                              (max.in.flight.requests.per.connection defaults to 1: records
+                              keep their order across retries)
   --help                      print this text and exit
 
 exit codes: 0 every record acknowledged, 1 a record failed (each on stderr), 2 usage error
@@ -138,6 +140,9 @@ absl::StatusOr<ProduceFlags> ParseProduceFlags(const std::vector<std::string>& a
   }
   // kafka-console-producer's defaults: linger 1000 ms, acks -1.
   flags.producer_properties.try_emplace("linger.ms", "1000");
+  // Lines keep their order even when a batch is retried: kafka-console-producer gets that from
+  // idempotence (Java's default), which karst's producer does not offer yet.
+  flags.producer_properties.try_emplace("max.in.flight.requests.per.connection", "1");
   return flags;
 }
 
