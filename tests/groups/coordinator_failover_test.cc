@@ -150,7 +150,7 @@ TEST(CoordinatorFailover, KilledCoordinatorsGroupMovesWithItsOffsetsPartition) {
   const std::string bootstrap = cluster->BootstrapServers();
   ASSERT_TRUE(step({"create", bootstrap, kTopic, "3"}));
   ASSERT_TRUE(step({"produce", bootstrap, kTopic, "3000", acked}));
-  ASSERT_TRUE(step({"commit", bootstrap, kTopic, kGroup, "1500", committed}));
+  ASSERT_TRUE(step({"commit", bootstrap, kTopic, kGroup, committed}));
   const Offsets want = ReadOffsets(committed, /*acked=*/false);
   ASSERT_EQ(want.size(), 3u);
 

@@ -8,10 +8,10 @@ confluent-kafka (librdkafka 2.0.2).
   produce  BOOTSTRAP TOPIC COUNT ACKED
            produce COUNT keyed records with unique values "r000042" at acks=all; write
            "value partition offset" of each to ACKED; exit 1 unless all are acknowledged
-  commit   BOOTSTRAP TOPIC GROUP COUNT COMMITTED
-           consume in GROUP (subscribe, manual commits) until at least COUNT records were
-           processed, from every partition, then commit the positions synchronously, write
-           "partition offset" lines to COMMITTED and close (LeaveGroup)
+  commit   BOOTSTRAP TOPIC GROUP COMMITTED
+           consume in GROUP (subscribe, manual commits) up to the middle of every partition
+           (half its high watermark), commit those positions synchronously, write "partition
+           offset" lines to COMMITTED and close (LeaveGroup)
   resume   BOOTSTRAP TOPIC GROUP ACKED COMMITTED
            consume in GROUP until every partition's last acknowledged record; exit 1 unless
            each partition restarted exactly at its committed offset (nothing before it
@@ -27,9 +27,11 @@ confluent-kafka (librdkafka 2.0.2).
            fewer records than produced remain (the cleaner ran), offsets increase, each
            key's last record holds its latest value and no tombstoned key appears at all;
            print what was read
-Exit codes: 0 ok, 1 check failed, 2 usage or client error.
+Exit codes: 0 ok, 1 check failed, 2 usage or client error. KARST_RDKAFKA_DEBUG (e.g.
+"cgrp,fetch") turns on librdkafka's debug logs.
 """
 import json
+import os
 import sys
 import time
 
@@ -104,28 +106,55 @@ def produce(bootstrap, topic, count, acked_file):
     return 0
 
 
+def debug_conf():
+    """KARST_RDKAFKA_DEBUG (e.g. "cgrp,fetch") turns on librdkafka's debug logs."""
+    debug = os.environ.get("KARST_RDKAFKA_DEBUG")
+    return {"debug": debug} if debug else {}
+
+
 def group_consumer(bootstrap, group):
     return Consumer({"bootstrap.servers": bootstrap, "group.id": group,
                      "enable.auto.commit": False, "enable.auto.offset.store": False,
-                     "auto.offset.reset": "earliest", "session.timeout.ms": 6000})
+                     "auto.offset.reset": "earliest", "session.timeout.ms": 6000,
+                     **debug_conf()})
 
 
-def commit(bootstrap, topic, group, count, committed_file):
+def describe(consumer, topic):
+    """Leaders, the assignment and positions, for failure messages."""
+    try:
+        md = consumer.list_topics(topic, timeout=5).topics[topic]
+        leaders = {p: m.leader for p, m in md.partitions.items()}
+        assignment = consumer.assignment()
+        positions = consumer.position(assignment) if assignment else []
+        return "leaders %s, assignment %s, positions %s" % (
+            sorted(leaders.items()), [tp.partition for tp in assignment],
+            [(tp.partition, tp.offset) for tp in positions])
+    except KafkaException as e:
+        return "(no description: %s)" % e
+
+
+def commit(bootstrap, topic, group, committed_file):
     consumer = group_consumer(bootstrap, group)
     consumer.subscribe([topic])
-    partitions = len(consumer.list_topics(topic, timeout=10).topics[topic].partitions)
+    partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+    # Stop in the middle of every partition, so that the resumed consumer must neither go
+    # back nor skip ahead anywhere.
+    half = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] // 2
+            for p in partitions}
     positions, n = {}, 0
     deadline = time.monotonic() + 60
-    while n < int(count) or len(positions) < partitions:
+    while any(positions.get(p, 0) < h for p, h in half.items()):
         if time.monotonic() > deadline:
-            print("processed %d records from partitions %s in 60 s" % (n, sorted(positions)))
+            print("processed to %s, want %s, in 60 s; %s" % (
+                sorted(positions.items()), sorted(half.items()), describe(consumer, topic)))
             return 1
         for m in consumer.consume(num_messages=100, timeout=0.5):
             if m.error():
                 print("consume error: %s" % m.error())
                 continue
-            positions[m.partition()] = m.offset() + 1
-            n += 1
+            if m.offset() < half[m.partition()]:
+                positions[m.partition()] = m.offset() + 1
+                n += 1
     consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in positions.items()],
                     asynchronous=False)
     consumer.close()
@@ -147,20 +176,20 @@ def resume(bootstrap, topic, group, acked_file, committed_file):
         ends[p] = max(ends.get(p, 0), o + 1)
     consumer = group_consumer(bootstrap, group)
     consumer.subscribe([topic])
-    next_offset = {}  # partition -> the offset expected next
+    next_offset = {p: committed.get(p, 0) for p in ends}  # partition -> the offset expected next
     problems = []
     deadline = time.monotonic() + 60
     while any(next_offset.get(p, -1) < e for p, e in ends.items()):
         if time.monotonic() > deadline:
-            problems.append("read to %s, want %s, in 60 s" % (sorted(next_offset.items()),
-                                                             sorted(ends.items())))
+            problems.append("read to %s, want %s, in 60 s; %s" % (
+                sorted(next_offset.items()), sorted(ends.items()), describe(consumer, topic)))
             break
         for m in consumer.consume(num_messages=500, timeout=0.5):
             if m.error():
                 print("consume error: %s" % m.error())
                 continue
             p, o = m.partition(), m.offset()
-            want = next_offset.get(p, committed.get(p, 0))
+            want = next_offset[p]
             if o != want:
                 problems.append("partition %d: offset %d delivered, want %d (%s)" % (
                     p, o, want, "re-delivered" if o < want else "skipped"))
