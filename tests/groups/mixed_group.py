@@ -28,7 +28,7 @@ Exits 0 if all hold, 1 listing what failed, 2 on a usage or setup error.
 
 Usage: /usr/bin/python3 mixed_group.py --bootstrap B --out DIR
            --member KIND=COMMAND [--member KIND=COMMAND ...] [--topic T] [--group G]
-           [--partitions 6] [--rate 100] [--max-records 9000] [--deadline 150]
+           [--partitions 6] [--rate 150] [--max-records 9000] [--deadline 150]
 COMMAND is run as COMMAND BOOTSTRAP TOPIC GROUP NAME LOG_FILE (split on spaces).
 """
 import argparse
@@ -407,7 +407,7 @@ def main():
     parser.add_argument("--topic", default="mixed-group")
     parser.add_argument("--group", default="mixed-group")
     parser.add_argument("--partitions", type=int, default=6)
-    parser.add_argument("--rate", type=float, default=100)
+    parser.add_argument("--rate", type=float, default=150)
     parser.add_argument("--max-records", type=int, default=9000)
     parser.add_argument("--deadline", type=float, default=150)
     args = parser.parse_args()
