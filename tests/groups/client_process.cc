@@ -1,13 +1,21 @@
 #include "tests/groups/client_process.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "tests/harness/wait.h"
 
 namespace karst::testing {
 
@@ -47,6 +55,52 @@ absl::StatusOr<CommandResult> RunClient(const std::string& name,
             << absl::StrJoin(argv, " ") << "\n"
             << result->output << std::flush;
   return result;
+}
+
+absl::StatusOr<std::unique_ptr<BackgroundClient>> BackgroundClient::Start(
+    std::string name, const std::vector<std::string>& argv, const std::vector<std::string>& env,
+    const std::string& output_path) {
+  std::vector<std::string> environment = CurrentEnvironment();
+  environment.insert(environment.end(), env.begin(), env.end());
+  environment.push_back("PYTHONDONTWRITEBYTECODE=1");
+  const int fd = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return absl::InternalError(absl::StrCat("cannot open ", output_path));
+  absl::StatusOr<pid_t> pid = SpawnProcess(argv, environment, fd);
+  close(fd);
+  if (!pid.ok()) return pid.status();
+  return std::unique_ptr<BackgroundClient>(
+      new BackgroundClient(std::move(name), *pid, output_path));
+}
+
+BackgroundClient::BackgroundClient(std::string name, pid_t pid, std::string output_path)
+    : name_(std::move(name)), pid_(pid), output_path_(std::move(output_path)) {}
+
+BackgroundClient::~BackgroundClient() {
+  if (!IsRunning()) return;
+  kill(pid_, SIGKILL);
+  int ignored;
+  waitpid(pid_, &ignored, 0);
+}
+
+bool BackgroundClient::IsRunning() {
+  if (exit_status_.has_value()) return false;
+  int status;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  exit_status_ = ExitStatus::FromWaitStatus(status);
+  return false;
+}
+
+absl::StatusOr<ExitStatus> BackgroundClient::Wait(absl::Duration timeout) {
+  absl::Status waited =
+      WaitFor([&] { return !IsRunning(); }, timeout, absl::StrCat(name_, " to exit"));
+  std::ifstream in(output_path_);
+  std::stringstream output;
+  output << in.rdbuf();
+  std::cout << "=== " << name_ << " ("
+            << (exit_status_.has_value() ? exit_status_->ToString() : "still running") << ")\n"
+            << output.str() << std::flush;
+  if (!waited.ok()) return waited;
+  return *exit_status_;
 }
 
 std::string OutputDir(const std::string& name) {

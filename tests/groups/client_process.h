@@ -5,10 +5,13 @@
 #define KARST_TESTS_GROUPS_CLIENT_PROCESS_H_
 
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "tests/harness/cluster.h"
 #include "tests/harness/subprocess.h"
 
@@ -27,6 +30,34 @@ ClusterOptions GroupClusterOptions(std::map<std::string, std::string> extra = {}
 absl::StatusOr<CommandResult> RunClient(const std::string& name,
                                         const std::vector<std::string>& argv,
                                         std::vector<std::string> env = {}, int timeout_s = 120);
+
+// A client program running in the background, its output going to a file, for tests that act
+// on the cluster while it runs. The destructor SIGKILLs and reaps it if it still runs.
+class BackgroundClient {
+ public:
+  // Starts `argv` (argv[0] absolute) with the test's environment plus `env`, output to
+  // `output_path`. Errors: SpawnProcess's; kInternal if the file cannot be opened.
+  static absl::StatusOr<std::unique_ptr<BackgroundClient>> Start(
+      std::string name, const std::vector<std::string>& argv, const std::vector<std::string>& env,
+      const std::string& output_path);
+  ~BackgroundClient();
+  BackgroundClient(const BackgroundClient&) = delete;
+  BackgroundClient& operator=(const BackgroundClient&) = delete;
+
+  // Waits until it exits and prints its output as RunClient does. Errors: kDeadlineExceeded
+  // after `timeout` (it is then killed).
+  absl::StatusOr<ExitStatus> Wait(absl::Duration timeout);
+  // True until it has exited (reaping it then).
+  bool IsRunning();
+
+ private:
+  BackgroundClient(std::string name, pid_t pid, std::string output_path);
+
+  std::string name_;
+  pid_t pid_;
+  std::string output_path_;
+  std::optional<ExitStatus> exit_status_;
+};
 
 // Where a test keeps files worth reading after it ran: $TEST_UNDECLARED_OUTPUTS_DIR/`name`
 // (else $TEST_TMPDIR/`name`), created.

@@ -20,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "kafka/protocol/messages/all.h"
 #include "tests/groups/client_process.h"
+#include "tests/groups/coordinator_lookup.h"
 #include "tests/harness/cluster.h"
 #include "tests/harness/kafka_connection.h"
 #include "tests/harness/wait.h"
@@ -41,21 +42,6 @@ int32_t OffsetsPartitionFor(const std::string& group) {
   for (unsigned char c : group) hash = 31 * hash + c;
   const int32_t h = static_cast<int32_t>(hash);
   return (h == INT32_MIN ? 0 : (h < 0 ? -h : h)) % kOffsetsPartitions;
-}
-
-absl::StatusOr<int32_t> FindCoordinator(Node& node) {
-  ASSIGN_OR_RETURN(std::unique_ptr<KafkaConnection> c,
-                   KafkaConnection::Open(node, "failover-test", absl::Seconds(3)));
-  kp::FindCoordinatorRequest request;
-  request.key = kGroup;
-  request.key_type = 0;
-  kp::FindCoordinatorResponse response;
-  RETURN_IF_ERROR(c->Call(request, 2, &response));
-  if (response.error_code != 0) {
-    return absl::UnavailableError(
-        absl::StrCat(node.name(), ": FindCoordinator error ", response.error_code));
-  }
-  return response.node_id;
 }
 
 // The leader of the group's __consumer_offsets partition, as `node` sees it.
@@ -124,13 +110,6 @@ Offsets ReadOffsets(const std::string& path, bool acked) {
   return offsets;
 }
 
-Node* NodeWithId(Cluster& cluster, int32_t id) {
-  for (int i = 0; i < cluster.size(); ++i) {
-    if (cluster.node(i).node_id() == id) return &cluster.node(i);
-  }
-  return nullptr;
-}
-
 TEST(CoordinatorFailover, KilledCoordinatorsGroupMovesWithItsOffsetsPartition) {
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster,
                        Cluster::Create(GroupClusterOptions(
@@ -157,7 +136,7 @@ TEST(CoordinatorFailover, KilledCoordinatorsGroupMovesWithItsOffsetsPartition) {
   int32_t coordinator = -1;
   ASSERT_OK(WaitForOk(
       [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(coordinator, FindCoordinator(cluster->node(0)));
+        ASSIGN_OR_RETURN(coordinator, FindCoordinator(cluster->node(0), kGroup));
         ASSIGN_OR_RETURN(int32_t leader, OffsetsLeader(cluster->node(0)));
         if (leader != coordinator) {
           return absl::UnavailableError(
@@ -178,7 +157,7 @@ TEST(CoordinatorFailover, KilledCoordinatorsGroupMovesWithItsOffsetsPartition) {
         for (int i = 0; i < cluster->size(); ++i) {
           Node& node = cluster->node(i);
           if (&node == old_coordinator) continue;
-          ASSIGN_OR_RETURN(next, FindCoordinator(node));
+          ASSIGN_OR_RETURN(next, FindCoordinator(node, kGroup));
           if (next == coordinator) {
             return absl::UnavailableError(absl::StrCat(node.name(), " still names ", next));
           }

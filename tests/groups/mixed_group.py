@@ -11,6 +11,8 @@ schedule, each step waiting (with a deadline) for the group to make progress aga
   3. the second kind's member closes      (SIGTERM: LeaveGroup) every partition progresses
   4. the third kind's member is killed -9 every partition progresses (after its session)
   5. new members of kinds 2 and 3 join    both are assigned and process records
+ (5b. with --fault-file F: creates F.ready and waits for F.done, meanwhile the caller kills
+      the group's coordinator; then every partition progresses)
   6. the first member is killed -9        every partition progresses
   7. the producer stops; the committed offsets reach the end of every partition; the
      remaining members close.
@@ -19,16 +21,21 @@ Meanwhile a monitor samples the group's committed offsets (OffsetFetch, through 
 consumer that never joins). Then it checks, from the members' event logs (member_log.py):
   - every acknowledged record was processed at least once (same partition, offset, value);
   - no partition was owned by two members at the same time (assigned..revoked; a member
-    killed -9 owns nothing after its death), unless both report different generations;
+    killed -9 owns nothing after its death) in one generation: overlaps between generations
+    (an evicted member that has not noticed yet) are listed as zombies, and an overlap where
+    a member does not know its generation counts; nor did one generation's assignments
+    give a partition to two members;
   - members processed only partitions they owned at the time;
-  - no committed offset moved backwards: the monitor's samples never decrease, and no commit
-    acknowledged before another was sent has a higher offset;
+  - no committed offset moved backwards: the monitor's samples never decrease, no commit
+    acknowledged before another was sent has a higher offset, and after every member left
+    the committed offsets are still the ends of the partitions;
   - every kind processed and committed records; closed members exited 0.
 Exits 0 if all hold, 1 listing what failed, 2 on a usage or setup error.
 
 Usage: /usr/bin/python3 mixed_group.py --bootstrap B --out DIR
            --member KIND=COMMAND [--member KIND=COMMAND ...] [--topic T] [--group G]
            [--partitions 6] [--rate 150] [--max-records 9000] [--deadline 150]
+           [--fault-file F]
 COMMAND is run as COMMAND BOOTSTRAP TOPIC GROUP NAME LOG_FILE (split on spaces).
 """
 import argparse
@@ -133,16 +140,21 @@ class Monitor(threading.Thread):
         with self.lock:
             return self.samples[-1][1] if self.samples else {}
 
+    def sample(self):
+        """Takes one sample now; {} if OffsetFetch failed."""
+        try:
+            got = self.consumer.committed(self.tps, timeout=5)
+        except KafkaException:
+            self.errors += 1
+            return {}
+        sample = {tp.partition: tp.offset for tp in got if tp.offset >= 0 and tp.error is None}
+        with self.lock:
+            self.samples.append((now_ms(), sample))
+        return sample
+
     def run(self):
         while not self.stop.wait(0.3):
-            try:
-                got = self.consumer.committed(self.tps, timeout=5)
-            except KafkaException:
-                self.errors += 1
-                continue
-            sample = {tp.partition: tp.offset for tp in got if tp.offset >= 0 and tp.error is None}
-            with self.lock:
-                self.samples.append((now_ms(), sample))
+            self.sample()
 
     def end_offsets(self):
         return {tp.partition: self.consumer.get_watermark_offsets(tp, timeout=10)[1]
@@ -268,6 +280,13 @@ def schedule(run, producer, monitor):
     rejoined = [run.start(k(1)), run.start(k(2))]
     run.wait("%s processing" % " and ".join(m.name for m in rejoined),
              lambda: all(run.processing(m) for m in rejoined))
+    if run.args.fault_file:
+        open(run.args.fault_file + ".ready", "w").close()
+        run.wait("the fault (%s.done)" % run.args.fault_file,
+                 lambda: os.path.exists(run.args.fault_file + ".done"))
+        t = now_ms()
+        run.wait("every partition progressing after the fault",
+                 lambda: run.all_partitions_progress(t))
     first[0].kill9()
     run.wait("every partition progressing after %s died" % first[0].name,
              lambda: run.all_partitions_progress(first[0].killed_at))
@@ -284,12 +303,17 @@ def schedule(run, producer, monitor):
         ends[p] = max(ends.get(p, 0), o + 1)
     run.wait("committed offsets at the end of every partition %s" % sorted(ends.items()),
              lambda: all(monitor.latest().get(p, -1) >= e for p, e in ends.items()), timeout=90)
+    monitor.stop.set()
+    monitor.join()
     for m in run.members:
         if m.running():
             m.terminate(run.deadline)
     for m in run.members:
         m.read()
-    return ends
+    # Every member is gone: a commit that landed late (a fenced member's) would show here.
+    final = monitor.sample()
+    log("committed offsets after every member left: %s" % sorted(final.items()))
+    return ends, final
 
 
 def intervals(member):
@@ -309,11 +333,15 @@ def intervals(member):
     return out
 
 
-def check(run, producer, monitor, ends):
+def check(run, producer, monitor, ends, final):
     problems = []
 
     def problem(kind, msg):
         problems.append((kind, msg))
+
+    if any(final.get(p, -1) != e for p, e in ends.items()):
+        problem("backwards", "after every member left, committed offsets %s, want the ends %s" % (
+            sorted(final.items()), sorted(ends.items())))
 
     processed = {}  # (partition, offset) -> value
     by_kind = {kind: [0, 0] for kind in run.args.kinds}
@@ -350,9 +378,24 @@ def check(run, producer, monitor, ends):
                 continue
             if a[1] < (b[2] or 1 << 62) and b[1] < (a[2] or 1 << 62):
                 if a[3] is not None and b[3] is not None and a[3] != b[3]:
-                    continue  # a zombie of an older generation, fenced by its commits
+                    # A member evicted (session timeout) before it noticed: a zombie of an older
+                    # generation, whose commits the coordinator must refuse.
+                    log("  zombie: partition %d owned by %s [%s, %s) in generation %d and %s "
+                        "[%s, %s) in generation %d" % (a[0], a[4], a[1], a[2], a[3], b[4], b[1],
+                                                        b[2], b[3]))
+                    continue
                 problem("overlap", "partition %d owned by %s [%s, %s) and %s [%s, %s)" % (
                     a[0], a[4], a[1], a[2], b[4], b[1], b[2]))
+    # Timing aside: within one generation the coordinator hands each partition to one member.
+    given = {}  # (generation, partition) -> member
+    for m in run.members:
+        for e in m.events:
+            if e["event"] == "assigned" and e.get("generation") is not None:
+                for p in e["partitions"]:
+                    other = given.setdefault((e["generation"], p), m.name)
+                    if other != m.name:
+                        problem("overlap", "generation %d assigned partition %d to %s and %s" % (
+                            e["generation"], p, other, m.name))
     last = {}
     for t, sample in monitor.samples:
         for p, o in sample.items():
@@ -410,6 +453,7 @@ def main():
     parser.add_argument("--rate", type=float, default=150)
     parser.add_argument("--max-records", type=int, default=9000)
     parser.add_argument("--deadline", type=float, default=150)
+    parser.add_argument("--fault-file")
     args = parser.parse_args()
     args.commands = dict(m.split("=", 1) for m in args.member)
     args.kinds = [m.split("=", 1)[0] for m in args.member]
@@ -423,16 +467,14 @@ def main():
         monitor.start()
         producer = ProducerThread(args.bootstrap, args.topic, args.rate, args.max_records)
         producer.start()
-        ends = schedule(run, producer, monitor)
-        monitor.stop.set()
-        monitor.join()
+        ends, final = schedule(run, producer, monitor)
     except (Failure, KafkaException) as e:
         log("FAILED: %s" % e)
         for m in run.members:
             if m.running():
                 m.proc.kill()
         return 1
-    problems = check(run, producer, monitor, ends)
+    problems = check(run, producer, monitor, ends, final)
     if problems:
         log("FAILED: %d problems" % len(problems))
         for kind in sorted(set(k for k, _ in problems)):

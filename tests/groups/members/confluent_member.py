@@ -11,12 +11,23 @@ KARST_SESSION_TIMEOUT_MS (default 6000) sets session.timeout.ms.
 """
 import os
 import signal
+import struct
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from confluent_kafka import Consumer, KafkaException, TopicPartition  # noqa: E402
 from member_log import MemberLog  # noqa: E402
+
+
+def generation_of(consumer):
+    """The generation librdkafka joined, from its serialized group metadata ("CGMDv2:", then
+    the generation id as a native int32), or None."""
+    md = consumer.consumer_group_metadata()
+    if isinstance(md, bytes) and md.startswith(b"CGMDv2:") and len(md) >= 11:
+        generation = struct.unpack("=i", md[7:11])[0]
+        return generation if generation >= 0 else None
+    return None
 
 
 def main():
@@ -44,12 +55,12 @@ def main():
     def on_assign(_, partitions):
         ps = sorted(p.partition for p in partitions)
         owned.update(ps)
-        log.event("assigned", partitions=ps, generation=None)
+        log.event("assigned", partitions=ps, generation=generation_of(consumer))
 
     def on_revoke(_, partitions):
         ps = sorted(p.partition for p in partitions if p.partition in owned)
         owned.difference_update(ps)
-        log.event("revoked", partitions=ps, generation=None)
+        log.event("revoked", partitions=ps, generation=generation_of(consumer))
 
     consumer.subscribe([topic], on_assign=on_assign, on_revoke=on_revoke)
     log.event("started")
@@ -68,7 +79,7 @@ def main():
         if not positions:
             continue
         log.flush()
-        sent = int(time.time() * 1000)
+        sent, gen = int(time.time() * 1000), generation_of(consumer)
         try:
             consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in positions.items()],
                             asynchronous=False)
@@ -76,9 +87,9 @@ def main():
             log.event("commit_failed", error=str(e))
             continue
         for p, o in sorted(positions.items()):
-            log.event("committed", flush=False, partition=p, offset=o, sent=sent, generation=None)
+            log.event("committed", flush=False, partition=p, offset=o, sent=sent, generation=gen)
         log.flush()
-    log.event("revoked", partitions=sorted(owned), generation=None)
+    log.event("revoked", partitions=sorted(owned), generation=generation_of(consumer))
     owned.clear()
     consumer.close()
     log.event("closed")

@@ -15,9 +15,21 @@
 'use strict'
 
 const fs = require('fs')
+const path = require('path')
 const { Kafka, AssignerProtocol, logLevel } = require('kafkajs')
 
 const { MemberMetadata, MemberAssignment } = AssignerProtocol
+
+// kafkajs tells no generation on joining; its Broker.joinGroup's response has it. This process
+// has one consumer, so the last JoinGroup answered is the one a GROUP_JOIN completes.
+let joinedGeneration = null
+const Broker = require(path.join(path.dirname(require.resolve('kafkajs')), 'src', 'broker'))
+const joinGroup = Broker.prototype.joinGroup
+Broker.prototype.joinGroup = async function (...args) {
+  const response = await joinGroup.apply(this, args)
+  joinedGeneration = response.generationId
+  return response
+}
 
 // Kafka's RoundRobinAssignor: the partitions of every subscribed topic, sorted by topic and
 // partition, dealt in turn to the members (sorted by member id) subscribed to that topic.
@@ -88,11 +100,12 @@ async function main() {
     heartbeatInterval: 1000,
   })
   let owned = new Set()
+  let generation = null
   let epoch = 0 // bumped whenever the assignment ends, so a running batch stops
   let stopping = false
   const revokeAll = () => {
     epoch++
-    if (owned.size) event('revoked', { partitions: [...owned].sort((a, b) => a - b), generation: null })
+    if (owned.size) event('revoked', { partitions: [...owned].sort((a, b) => a - b), generation })
     owned = new Set()
   }
   consumer.on(consumer.events.REBALANCING, revokeAll)
@@ -100,7 +113,8 @@ async function main() {
     revokeAll()
     const partitions = (e.payload.memberAssignment[topic] || []).slice().sort((a, b) => a - b)
     owned = new Set(partitions)
-    event('assigned', { partitions, generation: null })
+    generation = joinedGeneration
+    event('assigned', { partitions, generation })
   })
   consumer.on(consumer.events.CRASH, e => {
     event('error', { error: String(e.payload.error), restart: e.payload.restart })
@@ -142,13 +156,14 @@ async function main() {
       if (last === null) return
       const offset = (BigInt(last) + 1n).toString()
       const sent = Date.now()
+      const committing = generation
       try {
         await consumer.commitOffsets([{ topic, partition: batch.partition, offset }])
       } catch (e) {
         event('commit_failed', { error: String(e) })
         return
       }
-      event('committed', { partition: batch.partition, offset: Number(offset), sent, generation: null })
+      event('committed', { partition: batch.partition, offset: Number(offset), sent, generation: committing })
     },
   })
 }

@@ -11,7 +11,8 @@ EVENT and its fields:
                                                wall-clock ms `sent`, succeeded
   commit_failed  error                         a commit failed (expected during a rebalance)
   closed                                       a clean close (LeaveGroup) finished
-"generation" is null where the client does not expose it. A member stops processing before
+"generation" is the one JoinGroup gave (confluent-kafka: from consumer_group_metadata();
+kafkajs: from its Broker.joinGroup), null where the client does not tell it. A member stops processing before
 it logs "revoked", and logs "processed" lines (flushed) before committing them, so a record
 is committed only if its processing is in the log.
 """
