@@ -8,7 +8,7 @@
 #      and the Prometheus image; checks the image runs as a non-root user, refuses an empty
 #      volume without KARST_CLUSTER_ID, and serves as one node with it;
 #   3. starts deploy/compose/docker-compose.yml; produces 10,000 records at acks=all and reads
-#      them back; kills one node's container, produces and reads 10,000 more; starts it again
+#      them back (and 4,000 through a consumer group); kills one node's container, produces and reads 10,000 more; starts it again
 #      and waits for every partition's ISR to be back to 3 (karst topics --describe);
 #   4. checks Prometheus scrapes every node, and that every PromQL expression of the Grafana
 #      dashboards and the alert rules parses and returns data (check_queries.py);
@@ -111,7 +111,7 @@ wait_for() {
 }
 
 # --- 1. Docker engine and base image -------------------------------------------------------
-for tool in docker debootstrap curl bazel promtool; do
+for tool in docker debootstrap curl bazel promtool kcat; do
   command -v "$tool" >/dev/null || fail "$tool is missing (tools/setup.sh installs it)"
 done
 # kubectl is not a Debian package (Debian's kubernetes-client is 1.20, too old for the
@@ -244,6 +244,11 @@ t0=$SECONDS
 produce 1 10000
 consume_all 10000
 step "10,000 records produced at acks=all and read back in $((SECONDS - t0))s"
+# A consumer group with committed offsets, for the consumer-group dashboard and lag alert: a
+# librdkafka member reads 4,000 records and commits them when it closes.
+kcat -b "$bootstrap" -G deploy-test-group -o beginning -c 4000 -q "$topic" >/dev/null \
+  2>"$out/group-consume.log" || fail "kcat -G consume (see $out/group-consume.log)"
+step "consumer group deploy-test-group read 4,000 records and committed"
 
 step "killing karst-2"
 docker kill "$(compose3 ps -q karst-2)" >/dev/null
