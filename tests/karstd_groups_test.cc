@@ -3,7 +3,8 @@
 // (v4), a whole membership cycle against the coordinator (KIP-394 member id, join, sync,
 // heartbeat, commit with an unknown topic, fetch, describe, list, leave, delete), clients
 // refused on the internal topic, and the coordinator moving when its node is killed: the new
-// leader of the offsets partition loads it from its log and serves the committed offsets.
+// leader of the offsets partition loads it from its log and serves the committed offsets; a
+// commit that cannot replicate is answered COORDINATOR_NOT_AVAILABLE.
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -49,6 +50,7 @@ class KarstdGroups : public ::testing::Test {
     options.logger_level = "info";
     options.properties = {{"offsets.topic.num.partitions", "6"},
                           {"group.initial.rebalance.delay.ms", "0"},
+                          {"offsets.commit.timeout.ms", "2000"},
                           {"default.replication.factor", "3"},
                           {"min.insync.replicas", "2"}};
     absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Create(std::move(options));
@@ -373,6 +375,37 @@ TEST_F(KarstdGroups, ZZTheGroupMovesWithItsOffsetsPartitionWhenTheCoordinatorDie
       },
       kWait, "OffsetFetch from the new coordinator"));
   EXPECT_EQ(offset, 1234);
+}
+
+// After the one above (one node down): the coordinator's last peer dies too. The controller
+// quorum is lost with it, so the ISR cannot shrink and the commit's append waits for a
+// replica that never fetches; at offsets.commit.timeout.ms it is answered
+// COORDINATOR_NOT_AVAILABLE (retriable), as Kafka maps a failed offsets write.
+TEST_F(KarstdGroups, ZZZACommitThatCannotReplicateTimesOutAsCoordinatorNotAvailable) {
+  int live = -1;
+  for (int i = 0; i < cluster_->size(); ++i) {
+    if (cluster_->node(i).IsRunning()) live = i;
+  }
+  ASSERT_GE(live, 0);
+  const std::string group = "stuck";
+  ASSERT_OK_AND_ASSIGN(Coordinator coordinator, FindCoordinator(group, live));
+  const int coordinator_index = NodeIndex(coordinator);
+  ASSERT_GE(coordinator_index, 0);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KafkaConnection> c,
+                       KafkaConnection::Open(coordinator.host, coordinator.port));
+  ASSERT_OK(Commit(*c, group, 5));
+  for (int i = 0; i < cluster_->size(); ++i) {
+    if (i != coordinator_index && cluster_->node(i).IsRunning()) {
+      ASSERT_OK(cluster_->node(i).Kill9());
+    }
+  }
+  kp::OffsetCommitRequest request{.group_id = group, .generation_id_or_member_epoch = -1};
+  request.topics.push_back(
+      {.name = kTopic, .partitions = {{.partition_index = 0, .committed_offset = 6}}});
+  kp::OffsetCommitResponse response;
+  ASSERT_OK(c->Call(request, 7, &response));
+  EXPECT_EQ(response.topics.at(0).partitions.at(0).error_code,
+            Code(kp::ErrorCode::kCoordinatorNotAvailable));
 }
 
 }  // namespace
