@@ -50,18 +50,33 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(ConsumerOptions optio
   if (options.bootstrap_servers.empty()) {
     return absl::InvalidArgumentError("bootstrap.servers is empty");
   }
-  return std::unique_ptr<Consumer>(new Consumer(std::move(options), clock));
+  std::unique_ptr<Consumer> consumer(new Consumer(std::move(options), clock));
+  if (!consumer->options_.group_id.empty()) {
+    ASSIGN_OR_RETURN(consumer->coordinator_,
+                     ConsumerCoordinator::Create(consumer->options_, consumer->pool_, clock));
+    consumer->next_auto_commit_ = clock.Monotonic() + consumer->options_.auto_commit_interval;
+  }
+  return consumer;
 }
+
+Consumer::~Consumer() { Close(); }
 
 absl::StatusOr<int32_t> Consumer::PartitionCount(const std::string& topic) {
   ASSIGN_OR_RETURN(const TopicLayout* layout, pool_.Layout(topic));
   return static_cast<int32_t>(layout->leaders.size());
 }
 
-void Consumer::Assign(const std::vector<std::pair<TopicPartition, StartOffset>>& partitions) {
+absl::Status Consumer::Assign(
+    const std::vector<std::pair<TopicPartition, StartOffset>>& partitions) {
+  if (subscribed()) {
+    return absl::FailedPreconditionError(
+        "assign: subscription to topics, partitions and pattern are mutually exclusive");
+  }
   positions_.clear();
   buffered_.clear();
   for (const auto& [tp, start] : partitions) positions_[tp] = PartitionState{.start = start};
+  subscription_type_ = partitions.empty() ? SubscriptionType::kNone : SubscriptionType::kManual;
+  return absl::OkStatus();
 }
 
 std::vector<TopicPartition> Consumer::Assignment() const {
@@ -124,6 +139,7 @@ absl::StatusOr<int64_t> Consumer::Position(const TopicPartition& tp) {
   const absl::Duration deadline = clock_.Monotonic() + options_.default_api_timeout;
   for (;;) {
     MaybeRefresh();
+    if (coordinator_ != nullptr) RETURN_IF_ERROR(ResolveCommitted(deadline));
     RETURN_IF_ERROR(ResolvePositions());
     if (positions_[tp].next.has_value()) return *positions_[tp].next;
     const absl::Duration remaining = deadline - clock_.Monotonic();
@@ -166,8 +182,9 @@ void Consumer::MaybeRefresh() {
 void Consumer::DrainBuffered(std::vector<ConsumerRecord>& out) {
   std::deque<ConsumerRecord> kept;
   for (ConsumerRecord& r : buffered_) {
-    if (out.size() < static_cast<size_t>(options_.max_poll_records) &&
-        !positions_[TopicPartition{r.topic, r.partition}].paused) {
+    auto it = positions_.find(TopicPartition{r.topic, r.partition});
+    if (it == positions_.end()) continue;  // No longer assigned.
+    if (out.size() < static_cast<size_t>(options_.max_poll_records) && !it->second.paused) {
       out.push_back(std::move(r));
     } else {
       kept.push_back(std::move(r));
@@ -201,7 +218,7 @@ int32_t Consumer::LeaderEpoch(const TopicPartition& tp) {
 absl::Status Consumer::ResolvePositions() {
   std::map<int32_t, std::vector<std::pair<TopicPartition, int64_t>>> by_leader;
   for (auto& [tp, position] : positions_) {
-    if (position.next.has_value()) continue;
+    if (position.next.has_value() || position.awaiting_committed) continue;
     StartOffset::Kind kind = position.start.kind;
     if (kind == StartOffset::Kind::kReset) {
       if (options_.auto_offset_reset == OffsetReset::kNone) {
@@ -270,10 +287,15 @@ absl::Status Consumer::ResolvePositions() {
 }
 
 absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(absl::Duration timeout) {
-  if (positions_.empty()) return absl::InvalidArgumentError("poll without an assignment");
+  if (closed_) return absl::FailedPreconditionError("poll: the consumer is closed");
+  if (positions_.empty() && !subscribed()) {
+    return absl::InvalidArgumentError("poll without an assignment or a subscription");
+  }
   const absl::Duration deadline = clock_.Monotonic() + timeout;
   std::vector<ConsumerRecord> out;
   for (;;) {
+    // As Java's updateAssignmentMetadataIfNeeded: rebalances and commits come first.
+    RETURN_IF_ERROR(UpdateGroup(deadline));
     DrainBuffered(out);
     if (!out.empty()) return out;
     if (backoff_ > absl::ZeroDuration()) {
