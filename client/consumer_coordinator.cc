@@ -268,6 +268,11 @@ absl::StatusOr<std::optional<Assignment>> ConsumerCoordinator::JoinOnce(
     ASSIGN_OR_RETURN(assignment, DecodeAssignment(synced.assignment));
   }
   std::unique_lock<std::mutex> lock(mu_);
+  if (state_.generation_id() != joined.generation_id) {
+    // The heartbeat thread reset the generation meanwhile (poll timeout): join again.
+    return absl::UnavailableError(
+        absl::StrCat("group ", options_.group_id, ": generation reset during the join"));
+  }
   state_.Synced();
   next_heartbeat_ = clock_.Monotonic() + options_.heartbeat_interval;
   changed_.notify_all();
