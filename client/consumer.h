@@ -197,7 +197,9 @@ class Consumer {
   // Starts partitions awaiting their committed offsets there (or at auto.offset.reset).
   absl::Status ResolveCommitted(absl::Duration deadline);
   void MaybeAutoCommit();
-  void MaybeRefreshPattern();
+  // Every metadata.max.age.ms: rematches a pattern, and as leader rejoins when the group's
+  // topics changed partition counts.
+  void MaybeRefreshMetadata();
   // The position of every assigned partition that has one: what Poll returned up to.
   OffsetMap ConsumedOffsets() const;
   void RemovePartitions(const std::vector<TopicPartition>& partitions);
@@ -218,7 +220,7 @@ class Consumer {
   ConsumerRebalanceListener* listener_ = nullptr;
   bool join_prepared_ = false;  // PrepareJoin ran for the rebalance under way.
   absl::Duration next_auto_commit_;
-  absl::Duration next_pattern_refresh_;
+  absl::Duration next_metadata_refresh_;
   bool closed_ = false;
   std::map<TopicPartition, PartitionState> positions_;
   // Fetched records not returned yet (beyond max.poll.records, or of paused partitions),

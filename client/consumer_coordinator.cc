@@ -251,6 +251,7 @@ absl::StatusOr<std::optional<Assignment>> ConsumerCoordinator::JoinOnce(
   sync.group_instance_id = options_.group_instance_id;
   sync.protocol_type = std::string(kConsumerProtocolType);
   sync.protocol_name = protocol_name;
+  leader_partitions_.clear();
   if (joined.leader == joined.member_id) {
     std::vector<JoinedMember> members;
     for (const auto& m : joined.members) {
@@ -294,6 +295,8 @@ absl::StatusOr<std::map<std::string, std::string>> ConsumerCoordinator::LeaderAs
       partitions[topic] = static_cast<int32_t>(layout->leaders.size());
     }
   }
+  for (const std::string& topic : topics) partitions.try_emplace(topic, 0);
+  leader_partitions_ = partitions;
   absl::StatusOr<std::map<std::string, std::string>> assignments =
       PerformAssignment(assignor, protocol_, subscriptions, partitions);
   if (!assignments.ok()) {
@@ -301,6 +304,21 @@ absl::StatusOr<std::map<std::string, std::string>> ConsumerCoordinator::LeaderAs
                     absl::StrCat("group ", options_.group_id, ": leader assignment"));
   }
   return assignments;
+}
+
+std::vector<std::string> ConsumerCoordinator::LeaderTopics() const {
+  std::vector<std::string> topics;
+  for (const auto& [topic, count] : leader_partitions_) topics.push_back(topic);
+  return topics;
+}
+
+bool ConsumerCoordinator::LeaderMetadataChanged() const {
+  for (const auto& [topic, count] : leader_partitions_) {
+    const TopicLayout* layout = pool_.CachedLayout(topic);
+    const int32_t now = layout == nullptr ? 0 : static_cast<int32_t>(layout->leaders.size());
+    if (now != count) return true;
+  }
+  return false;
 }
 
 void ConsumerCoordinator::Leave(absl::string_view reason) {

@@ -97,6 +97,12 @@ class ConsumerCoordinator {
   absl::StatusOr<Assignment> Join(const std::set<std::string>& topics,
                                   const std::vector<TopicPartition>& owned,
                                   absl::Duration deadline);
+  // Leader only: the topics of the last assignment it computed (empty when not the leader).
+  std::vector<std::string> LeaderTopics() const;
+  // Leader only: whether `pool`'s cached partition counts of those topics differ from the
+  // ones that assignment used (Java's metadata snapshot check); the leader then rejoins.
+  bool LeaderMetadataChanged() const;
+
   // Sends LeaveGroup when a dynamic member holds a member id and the coordinator is known
   // (best effort: errors are ignored, as Java's), then resets the generation.
   void Leave(absl::string_view reason);
@@ -190,6 +196,7 @@ class ConsumerCoordinator {
   int64_t connection_epoch_ = -1;           // The coordinator_epoch_ it was opened for.
   std::deque<PendingCommit> in_flight_;     // Async commits awaiting responses, in order.
   std::deque<PendingCommit> completed_;     // Async commits whose callbacks are due.
+  PartitionsPerTopic leader_partitions_;    // What the last assignment as leader used.
 
   // Heartbeat thread only.
   std::unique_ptr<Connection> heartbeat_connection_;

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/consumer.h"
+#include "client/kafka_error.h"
 #include "client/rebalance_changes.h"
 #include "common/status_macros.h"
 
@@ -37,6 +38,7 @@ absl::Status Consumer::Subscribe(const std::vector<std::string>& topics,
   pattern_.reset();
   subscription_ = std::set<std::string>(topics.begin(), topics.end());
   listener_ = listener;
+  next_metadata_refresh_ = clock_.Monotonic() + options_.metadata_max_age;
   return absl::OkStatus();
 }
 
@@ -50,7 +52,7 @@ absl::Status Consumer::SubscribePattern(const std::regex& pattern,
   subscription_type_ = SubscriptionType::kPattern;
   pattern_ = pattern;
   listener_ = listener;
-  next_pattern_refresh_ = clock_.Monotonic();  // Match at the next Poll.
+  next_metadata_refresh_ = clock_.Monotonic();  // Match at the next Poll.
   return absl::OkStatus();
 }
 
@@ -153,7 +155,7 @@ absl::Status Consumer::UpdateGroup(absl::Duration deadline) {
     if (absl::Status s = coordinator_->EnsureCoordinator(deadline); !s.ok()) {
       return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) ? absl::OkStatus() : s;
     }
-    MaybeRefreshPattern();
+    MaybeRefreshMetadata();
     if (coordinator_->RejoinNeeded() || subscription_ != joined_subscription_) {
       if (!join_prepared_) {
         PrepareJoin();
@@ -259,19 +261,32 @@ void Consumer::MaybeAutoCommit() {
   if (!offsets.empty()) CommitAsync(offsets, nullptr);
 }
 
-void Consumer::MaybeRefreshPattern() {
-  if (!pattern_.has_value() || clock_.Monotonic() < next_pattern_refresh_) return;
-  absl::StatusOr<std::vector<std::string>> topics = pool_.RefreshAll();
-  if (!topics.ok()) {
-    next_pattern_refresh_ = clock_.Monotonic() + options_.retry_backoff;
+void Consumer::MaybeRefreshMetadata() {
+  const absl::Duration now = clock_.Monotonic();
+  if (now < next_metadata_refresh_) return;
+  const std::vector<std::string> leader_topics = coordinator_->LeaderTopics();
+  absl::Status refreshed = absl::OkStatus();
+  if (pattern_.has_value()) {
+    absl::StatusOr<std::vector<std::string>> topics = pool_.RefreshAll();
+    refreshed = topics.status();
+    if (topics.ok()) {
+      std::set<std::string> matched;
+      for (const std::string& topic : *topics) {
+        if (std::regex_match(topic, *pattern_)) matched.insert(topic);
+      }
+      subscription_ = std::move(matched);  // A change rejoins (UpdateGroup).
+    }
+  } else if (!leader_topics.empty()) {
+    refreshed = pool_.Refresh(leader_topics);
+    // A topic-level error (a deleted topic) is news for the leader, not a failed refresh.
+    if (!KafkaErrorName(refreshed).empty()) refreshed = absl::OkStatus();
+  }
+  if (!refreshed.ok()) {
+    next_metadata_refresh_ = now + options_.retry_backoff;
     return;
   }
-  next_pattern_refresh_ = clock_.Monotonic() + options_.metadata_max_age;
-  std::set<std::string> matched;
-  for (const std::string& topic : *topics) {
-    if (std::regex_match(topic, *pattern_)) matched.insert(topic);
-  }
-  subscription_ = std::move(matched);  // A change rejoins (UpdateGroup).
+  next_metadata_refresh_ = now + options_.metadata_max_age;
+  if (coordinator_->LeaderMetadataChanged()) coordinator_->RequestRejoin();
 }
 
 }  // namespace karst::client

@@ -279,6 +279,19 @@ TEST_F(ConsumerGroupTest, PatternSubscriptionFollowsMatchingTopics) {
   EXPECT_THAT(last->topics, ElementsAre("t", "t2"));
 }
 
+TEST_F(ConsumerGroupTest, LeaderRejoinsWhenATopicGainsPartitions) {
+  ConsumerOptions options = Options();
+  options.metadata_max_age = absl::Milliseconds(20);
+  std::unique_ptr<Consumer> consumer = Make(options);
+  ASSERT_THAT(consumer->Subscribe({"t"}), IsOk());
+  PollUntil(*consumer, [&] { return consumer->Assignment().size() == 2; });
+  FakeMetadata metadata = broker_->metadata();
+  metadata.topics["t"].push_back(FakePartition{.leader = 1});
+  broker_->SetMetadata(metadata);
+  PollUntil(*consumer, [&] { return consumer->Assignment().size() == 3; });
+  EXPECT_THAT(consumer->Assignment(), ElementsAre(kT0, kT1, TopicPartition{"t", 2}));
+}
+
 TEST_F(ConsumerGroupTest, PollTimeoutLeavesTheGroupAndLosesThePartitions) {
   ConsumerOptions options = Options();
   options.max_poll_interval = absl::Milliseconds(200);
