@@ -19,7 +19,6 @@
 #ifndef KARST_CLIENT_CONSUMER_H_
 #define KARST_CLIENT_CONSUMER_H_
 
-#include <concepts>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -28,6 +27,7 @@
 #include <regex>
 #include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -88,9 +88,8 @@ class Consumer {
                          ConsumerRebalanceListener* listener = nullptr);
   // (A template only so that Subscribe({"t"}) is not ambiguous: std::regex converts from
   // a string.)
-  template <typename Regex>
-  requires std::same_as<Regex, std::regex> absl::Status Subscribe(
-      const Regex& pattern, ConsumerRebalanceListener* listener = nullptr) {
+  template <typename Regex, typename = std::enable_if_t<std::is_same_v<Regex, std::regex>>>
+  absl::Status Subscribe(const Regex& pattern, ConsumerRebalanceListener* listener = nullptr) {
     return SubscribePattern(pattern, listener);
   }
   // Revokes the partitions (OnPartitionsRevoked, or Lost), leaves the group (not static

@@ -1,8 +1,9 @@
 // FakeBroker: a Kafka broker for client unit tests. It listens on 127.0.0.1 (ephemeral port),
 // serves each connection on its own thread with the generated codec, and answers ApiVersions,
 // Metadata (a scripted cluster), Produce, Fetch and ListOffsets (an in-memory log per
-// partition). Tests inject partition errors, delays and closed connections, and assert on the
-// requests it recorded. Thread-safe: every method may be called while clients talk to it.
+// partition), and the group APIs through an attached FakeGroupCoordinator. Tests inject partition
+// errors, delays and closed connections, and assert on the requests it recorded. Thread-safe: every
+// method may be called while clients talk to it.
 //
 // A partition is served only by its leader in the scripted metadata: other brokers answer
 // NOT_LEADER_OR_FOLLOWER, and a topic or partition missing from the metadata gets
