@@ -230,7 +230,7 @@ int RunConsumeCommand(const std::vector<std::string>& args, Clock& clock) {
       ASSIGN_OR_RETURN(const int32_t count, consumer->PartitionCount(flags->topic));
       for (int32_t p = 0; p < count; ++p) assignment.push_back({{flags->topic, p}, flags->start});
     }
-    consumer->Assign(assignment);
+    RETURN_IF_ERROR(consumer->Assign(assignment));
     const absl::Duration idle = flags->timeout_ms.has_value()
                                     ? absl::Milliseconds(*flags->timeout_ms)
                                     : absl::InfiniteDuration();
