@@ -111,7 +111,7 @@ wait_for() {
 }
 
 # --- 1. Docker engine and base image -------------------------------------------------------
-for tool in docker debootstrap curl bazel promtool kcat; do
+for tool in docker debootstrap curl bazel promtool; do
   command -v "$tool" >/dev/null || fail "$tool is missing (tools/setup.sh installs it)"
 done
 # kubectl is not a Debian package (Debian's kubernetes-client is 1.20, too old for the
@@ -245,9 +245,10 @@ produce 1 10000
 consume_all 10000
 step "10,000 records produced at acks=all and read back in $((SECONDS - t0))s"
 # A consumer group with committed offsets, for the consumer-group dashboard and lag alert: a
-# librdkafka member reads 4,000 records and commits them when it closes.
-kcat -b "$bootstrap" -G deploy-test-group -o beginning -c 4000 -q "$topic" >/dev/null \
-  2>"$out/group-consume.log" || fail "kcat -G consume (see $out/group-consume.log)"
+# member reads 4,000 records and commits them when it closes.
+"$karst" consume --bootstrap-server "$bootstrap" --topic "$topic" --group deploy-test-group \
+  --from-beginning --max-messages 4000 --timeout-ms 60000 >/dev/null 2>"$out/group-consume.log" ||
+  fail "karst consume --group (see $out/group-consume.log)"
 step "consumer group deploy-test-group read 4,000 records and committed"
 
 step "killing karst-2"
