@@ -1,5 +1,5 @@
 // Issue #9's acceptance test of consumer groups with mixed clients: one group whose members
-// are librdkafka (confluent-kafka), kafka-python and kafkajs consumers (members/*), all with the
+// are librdkafka (confluent-kafka), kafka-python, kafkajs and karst consumers (members/*), with the
 // "roundrobin" assignor and manual commits, consumes a 6-partition topic on 3 karstd nodes
 // while records are produced and members join, close cleanly and are killed -9.
 // mixed_group.py runs the schedule and checks the members' event logs and the committed
@@ -32,6 +32,7 @@ std::vector<std::pair<std::string, std::string>> MemberKinds() {
       {"confluent", absl::StrCat("/usr/bin/python3 ", RunfilePath("CONFLUENT_MEMBER"))},
       {"kafka-python", absl::StrCat("/usr/bin/python3 ", RunfilePath("KAFKA_PYTHON_MEMBER"))},
       {"kafkajs", absl::StrCat("/usr/bin/node ", RunfilePath("KAFKAJS_MEMBER"))},
+      {"karst", RunfilePath("KARST_MEMBER")},
   };
 }
 
