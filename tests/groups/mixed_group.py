@@ -34,7 +34,7 @@ Exits 0 if all hold, 1 listing what failed, 2 on a usage or setup error.
 
 Usage: /usr/bin/python3 mixed_group.py --bootstrap B --out DIR
            --member KIND=COMMAND [--member KIND=COMMAND ...] [--topic T] [--group G]
-           [--partitions 6] [--rate 150] [--max-records 9000] [--deadline 150]
+           [--partitions 6] [--rate 200] [--max-records 9000] [--deadline 150]
            [--fault-file F]
 COMMAND is run as COMMAND BOOTSTRAP TOPIC GROUP NAME LOG_FILE (split on spaces).
 """
@@ -450,7 +450,7 @@ def main():
     parser.add_argument("--topic", default="mixed-group")
     parser.add_argument("--group", default="mixed-group")
     parser.add_argument("--partitions", type=int, default=6)
-    parser.add_argument("--rate", type=float, default=150)
+    parser.add_argument("--rate", type=float, default=200)
     parser.add_argument("--max-records", type=int, default=9000)
     parser.add_argument("--deadline", type=float, default=150)
     parser.add_argument("--fault-file")

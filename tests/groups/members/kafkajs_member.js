@@ -98,6 +98,9 @@ async function main() {
     sessionTimeout: Number(process.env.KARST_SESSION_TIMEOUT_MS || '6000'),
     rebalanceTimeout: 30000,
     heartbeatInterval: 1000,
+    // kafkajs heartbeats (and so notices a rebalance) only between fetches; its default 5 s
+    // fetch wait made every rebalance wait for it. 500 ms is librdkafka's and kafka-python's.
+    maxWaitTimeInMs: 500,
   })
   let owned = new Set()
   let generation = null
