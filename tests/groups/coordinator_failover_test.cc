@@ -4,12 +4,16 @@
 // partition), kills it with -9, and waits until another node coordinates the group, leads that
 // partition and answers OffsetFetch with the same committed offsets. A consumer of the group
 // then restarts exactly at the committed offsets (nothing before them re-delivered, nothing
-// after them skipped), and its own commit is served by the new coordinator.
+// after them skipped), and its own commit is served by the new coordinator. A second case
+// does it with a compacted __consumer_offsets and moves the group twice.
+#include <algorithm>
 #include <cstdint>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -110,79 +114,180 @@ Offsets ReadOffsets(const std::string& path, bool acked) {
   return offsets;
 }
 
-TEST(CoordinatorFailover, KilledCoordinatorsGroupMovesWithItsOffsetsPartition) {
-  ASSERT_OK_AND_ASSIGN(std::unique_ptr<Cluster> cluster,
-                       Cluster::Create(GroupClusterOptions(
-                           {{"offsets.topic.num.partitions", absl::StrCat(kOffsetsPartitions)},
-                            {"broker.session.timeout.ms", "3000"},
-                            {"broker.heartbeat.interval.ms", "500"}})));
-  ASSERT_OK(cluster->StartAll());
-  const std::string tool = RunfilePath("GROUP_TOOL");
-  const std::string dir = OutputDir("coordinator_failover");
-  const std::string acked = dir + "/acked.txt", committed = dir + "/committed.txt";
-  auto step = [&](const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {"/usr/bin/python3", tool};
+// The coordinator `ask` names for the group, checked to lead the group's offsets partition.
+absl::StatusOr<int32_t> CoordinatorLeadingItsPartition(Node& ask) {
+  ASSIGN_OR_RETURN(int32_t coordinator, FindCoordinator(ask, kGroup));
+  ASSIGN_OR_RETURN(int32_t leader, OffsetsLeader(ask));
+  if (leader != coordinator) {
+    return absl::UnavailableError(absl::StrCat(ask.name(), ": coordinator ", coordinator,
+                                               ", offsets partition leader ", leader));
+  }
+  return coordinator;
+}
+
+// Waits until every running node names one coordinator other than `dead`, which leads the
+// group's offsets partition and answers OffsetFetch with `want`; returns it.
+absl::StatusOr<int32_t> WaitForNewCoordinator(Cluster& cluster, int32_t dead, const Offsets& want) {
+  int32_t next = -1;
+  RETURN_IF_ERROR(WaitForOk(
+      [&]() -> absl::Status {
+        for (int i = 0; i < cluster.size(); ++i) {
+          Node& node = cluster.node(i);
+          if (!node.IsRunning()) continue;
+          ASSIGN_OR_RETURN(next, CoordinatorLeadingItsPartition(node));
+          if (next == dead) {
+            return absl::UnavailableError(absl::StrCat(node.name(), " still names ", dead));
+          }
+          Node* coordinator = NodeWithId(cluster, next);
+          if (coordinator == nullptr) return absl::InternalError("unknown node");
+          ASSIGN_OR_RETURN(Offsets got, OffsetFetch(*coordinator));
+          if (got != want) {
+            return absl::DataLossError(absl::StrCat(coordinator->name(), " has offsets ",
+                                                    Format(got), ", want ", Format(want)));
+          }
+        }
+        return absl::OkStatus();
+      },
+      absl::Seconds(60),
+      absl::StrCat("a coordinator other than ", dead, " with offsets ", Format(want))));
+  return next;
+}
+
+class CoordinatorFailover : public ::testing::Test {
+ protected:
+  void StartCluster(std::map<std::string, std::string> extra = {}) {
+    extra["offsets.topic.num.partitions"] = absl::StrCat(kOffsetsPartitions);
+    extra["broker.session.timeout.ms"] = "3000";
+    extra["broker.heartbeat.interval.ms"] = "500";
+    ASSERT_OK_AND_ASSIGN(cluster_, Cluster::Create(GroupClusterOptions(extra)));
+    ASSERT_OK(cluster_->StartAll());
+    bootstrap_ = cluster_->BootstrapServers();
+  }
+
+  // Runs group_tool.py with `args`; true if it exited 0.
+  bool Step(const std::vector<std::string>& args) {
+    std::vector<std::string> argv = {"/usr/bin/python3", RunfilePath("GROUP_TOOL")};
     argv.insert(argv.end(), args.begin(), args.end());
     absl::StatusOr<CommandResult> result = RunClient(args[0], argv);
     return result.ok() && result->exit_status.Success();
-  };
-  const std::string bootstrap = cluster->BootstrapServers();
-  ASSERT_TRUE(step({"create", bootstrap, kTopic, "3"}));
-  ASSERT_TRUE(step({"produce", bootstrap, kTopic, "3000", acked}));
-  ASSERT_TRUE(step({"commit", bootstrap, kTopic, kGroup, committed}));
+  }
+
+  std::unique_ptr<Cluster> cluster_;
+  std::string bootstrap_;
+};
+
+TEST_F(CoordinatorFailover, KilledCoordinatorsGroupMovesWithItsOffsetsPartition) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster());
+  const std::string dir = OutputDir("coordinator_failover");
+  const std::string acked = dir + "/acked.txt", committed = dir + "/committed.txt";
+  ASSERT_TRUE(Step({"create", bootstrap_, kTopic, "3"}));
+  ASSERT_TRUE(Step({"produce", bootstrap_, kTopic, "3000", acked}));
+  ASSERT_TRUE(Step({"commit", bootstrap_, kTopic, kGroup, committed}));
   const Offsets want = ReadOffsets(committed, /*acked=*/false);
   ASSERT_EQ(want.size(), 3u);
 
   int32_t coordinator = -1;
   ASSERT_OK(WaitForOk(
       [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(coordinator, FindCoordinator(cluster->node(0), kGroup));
-        ASSIGN_OR_RETURN(int32_t leader, OffsetsLeader(cluster->node(0)));
-        if (leader != coordinator) {
-          return absl::UnavailableError(
-              absl::StrCat("coordinator ", coordinator, ", offsets partition leader ", leader));
-        }
+        ASSIGN_OR_RETURN(coordinator, CoordinatorLeadingItsPartition(cluster_->node(0)));
         return absl::OkStatus();
       },
       absl::Seconds(20), "the coordinator, leading the group's offsets partition"));
-  Node* old_coordinator = NodeWithId(*cluster, coordinator);
+  Node* old_coordinator = NodeWithId(*cluster_, coordinator);
   ASSERT_NE(old_coordinator, nullptr) << "coordinator " << coordinator;
   ASSERT_OK_AND_ASSIGN(Offsets before, OffsetFetch(*old_coordinator));
   EXPECT_EQ(before, want) << Format(before) << " vs " << Format(want);
 
   ASSERT_OK(old_coordinator->Kill9());
-  int32_t next = -1;
+  ASSERT_OK_AND_ASSIGN(int32_t next, WaitForNewCoordinator(*cluster_, coordinator, want));
+
+  // A consumer restarts from the committed offsets, and commits to the new coordinator.
+  ASSERT_TRUE(Step({"resume", bootstrap_, kTopic, kGroup, acked, committed}));
+  const Offsets ends = ReadOffsets(acked, /*acked=*/true);
+  ASSERT_OK_AND_ASSIGN(Offsets final_offsets, OffsetFetch(*NodeWithId(*cluster_, next)));
+  EXPECT_EQ(final_offsets, ends) << Format(final_offsets) << " vs " << Format(ends);
+}
+
+// True once `node`'s log says its replica of the group's offsets partition was compacted.
+bool OffsetsPartitionCompacted(const Node& node) {
+  std::ifstream in(node.log_path());
+  const std::string needle =
+      absl::StrCat("__consumer_offsets-", OffsetsPartitionFor(kGroup), ": compacted");
+  for (std::string line; std::getline(in, line);) {
+    if (line.find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// The ISR of the group's offsets partition, as `node` sees it.
+absl::StatusOr<std::vector<int32_t>> OffsetsIsr(Node& node) {
+  ASSIGN_OR_RETURN(std::unique_ptr<KafkaConnection> c,
+                   KafkaConnection::Open(node, "failover-test", absl::Seconds(3)));
+  kp::MetadataRequest request;
+  request.topics =
+      std::vector<kp::MetadataRequest::MetadataRequestTopic>{{.name = "__consumer_offsets"}};
+  kp::MetadataResponse response;
+  RETURN_IF_ERROR(c->Call(request, 1, &response));
+  for (const auto& t : response.topics) {
+    for (const auto& p : t.partitions) {
+      if (p.partition_index == OffsetsPartitionFor(kGroup)) return p.isr_nodes;
+    }
+  }
+  return absl::UnavailableError("no offsets partition");
+}
+
+// __consumer_offsets is compacted (cleanup.policy=compact, offsets.topic.segment.bytes small):
+// after hundreds of commits every replica of the group's partition has been cleaned, so the
+// next coordinator loads the group from a compacted log. The killed node then comes back and
+// rejoins the ISR; the group commits again; a second kill moves the group once more, and the
+// offsets committed while the restarted node was down are there.
+TEST_F(CoordinatorFailover, CompactedOffsetsSurviveTwoCoordinatorMoves) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster({{"offsets.topic.segment.bytes", "4096"}}));
+  const std::string dir = OutputDir("compacted_offsets");
+  const std::string acked = dir + "/acked.txt", committed = dir + "/committed.txt";
+  ASSERT_TRUE(Step({"create", bootstrap_, kTopic, "3"}));
+  ASSERT_TRUE(Step({"produce", bootstrap_, kTopic, "3000", acked}));
+  ASSERT_TRUE(Step({"commit", bootstrap_, kTopic, kGroup, committed, "3"}));
+  const Offsets want = ReadOffsets(committed, /*acked=*/false);
+  ASSERT_EQ(want.size(), 3u);
+  ASSERT_OK(WaitFor(
+      [&] {
+        for (int i = 0; i < cluster_->size(); ++i) {
+          if (!OffsetsPartitionCompacted(cluster_->node(i))) return false;
+        }
+        return true;
+      },
+      absl::Seconds(60), "every replica of the group's offsets partition compacted"));
+
+  int32_t first = -1;
   ASSERT_OK(WaitForOk(
       [&]() -> absl::Status {
-        for (int i = 0; i < cluster->size(); ++i) {
-          Node& node = cluster->node(i);
-          if (&node == old_coordinator) continue;
-          ASSIGN_OR_RETURN(next, FindCoordinator(node, kGroup));
-          if (next == coordinator) {
-            return absl::UnavailableError(absl::StrCat(node.name(), " still names ", next));
-          }
-          ASSIGN_OR_RETURN(int32_t leader, OffsetsLeader(node));
-          if (leader != next) {
-            return absl::UnavailableError(
-                absl::StrCat(node.name(), ": coordinator ", next, ", leader ", leader));
-          }
-          Node* new_coordinator = NodeWithId(*cluster, next);
-          if (new_coordinator == nullptr) return absl::InternalError("unknown node");
-          ASSIGN_OR_RETURN(Offsets after, OffsetFetch(*new_coordinator));
-          if (after != want) {
-            return absl::DataLossError(absl::StrCat(new_coordinator->name(), " has offsets ",
-                                                    Format(after), ", want ", Format(want)));
-          }
+        ASSIGN_OR_RETURN(first, CoordinatorLeadingItsPartition(cluster_->node(0)));
+        return absl::OkStatus();
+      },
+      absl::Seconds(20), "the coordinator"));
+  Node* restarted = NodeWithId(*cluster_, first);
+  ASSERT_NE(restarted, nullptr);
+  ASSERT_OK(restarted->Kill9());
+  ASSERT_OK_AND_ASSIGN(int32_t second, WaitForNewCoordinator(*cluster_, first, want));
+
+  ASSERT_OK(restarted->Start());
+  ASSERT_OK(restarted->WaitReady(absl::Seconds(30)));
+  ASSERT_OK(WaitForOk(
+      [&]() -> absl::Status {
+        ASSIGN_OR_RETURN(std::vector<int32_t> isr, OffsetsIsr(*NodeWithId(*cluster_, second)));
+        if (std::find(isr.begin(), isr.end(), first) == isr.end()) {
+          return absl::UnavailableError(absl::StrCat("isr ", absl::StrJoin(isr, ",")));
         }
         return absl::OkStatus();
       },
-      absl::Seconds(60), "a new coordinator with the committed offsets"));
+      absl::Seconds(30), "the restarted node back in the offsets partition's ISR"));
 
-  // A consumer restarts from the committed offsets, and commits to the new coordinator.
-  ASSERT_TRUE(step({"resume", bootstrap, kTopic, kGroup, acked, committed}));
+  ASSERT_TRUE(Step({"resume", bootstrap_, kTopic, kGroup, acked, committed}));
   const Offsets ends = ReadOffsets(acked, /*acked=*/true);
-  ASSERT_OK_AND_ASSIGN(Offsets final_offsets, OffsetFetch(*NodeWithId(*cluster, next)));
-  EXPECT_EQ(final_offsets, ends) << Format(final_offsets) << " vs " << Format(ends);
+  ASSERT_OK(NodeWithId(*cluster_, second)->Kill9());
+  ASSERT_OK_AND_ASSIGN(int32_t third, WaitForNewCoordinator(*cluster_, second, ends));
+  std::cout << "coordinators: " << first << ", " << second << ", " << third << std::endl;
 }
 
 }  // namespace

@@ -8,10 +8,11 @@ confluent-kafka (librdkafka 2.0.2).
   produce  BOOTSTRAP TOPIC COUNT ACKED
            produce COUNT keyed records with unique values "r000042" at acks=all; write
            "value partition offset" of each to ACKED; exit 1 unless all are acknowledged
-  commit   BOOTSTRAP TOPIC GROUP COMMITTED
+  commit   BOOTSTRAP TOPIC GROUP COMMITTED [EVERY]
            consume in GROUP (subscribe, manual commits) up to the middle of every partition
            (half its high watermark), commit those positions synchronously, write "partition
-           offset" lines to COMMITTED and close (LeaveGroup)
+           offset" lines to COMMITTED and close (LeaveGroup); with EVERY, also commit the
+           position after every EVERY records (many __consumer_offsets records)
   resume   BOOTSTRAP TOPIC GROUP ACKED COMMITTED
            consume in GROUP until every partition's last acknowledged record; exit 1 unless
            each partition restarted exactly at its committed offset (nothing before it
@@ -133,7 +134,8 @@ def describe(consumer, topic):
         return "(no description: %s)" % e
 
 
-def commit(bootstrap, topic, group, committed_file):
+def commit(bootstrap, topic, group, committed_file, every="0"):
+    every = int(every)
     consumer = group_consumer(bootstrap, group)
     consumer.subscribe([topic])
     partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
@@ -155,6 +157,9 @@ def commit(bootstrap, topic, group, committed_file):
             if m.offset() < half[m.partition()]:
                 positions[m.partition()] = m.offset() + 1
                 n += 1
+                if every and n % every == 0:
+                    consumer.commit(offsets=[TopicPartition(topic, m.partition(), m.offset() + 1)],
+                                    asynchronous=False)
     consumer.commit(offsets=[TopicPartition(topic, p, o) for p, o in positions.items()],
                     asynchronous=False)
     consumer.close()
