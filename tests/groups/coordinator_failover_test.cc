@@ -50,21 +50,9 @@ int32_t OffsetsPartitionFor(const std::string& group) {
 
 // The leader of the group's __consumer_offsets partition, as `node` sees it.
 absl::StatusOr<int32_t> OffsetsLeader(Node& node) {
-  ASSIGN_OR_RETURN(std::unique_ptr<KafkaConnection> c,
-                   KafkaConnection::Open(node, "failover-test", absl::Seconds(3)));
-  kp::MetadataRequest request;
-  request.topics =
-      std::vector<kp::MetadataRequest::MetadataRequestTopic>{{.name = "__consumer_offsets"}};
-  kp::MetadataResponse response;
-  RETURN_IF_ERROR(c->Call(request, 1, &response));
-  const int32_t partition = OffsetsPartitionFor(kGroup);
-  for (const auto& t : response.topics) {
-    for (const auto& p : t.partitions) {
-      if (t.error_code == 0 && p.partition_index == partition) return p.leader_id;
-    }
-  }
-  return absl::UnavailableError(
-      absl::StrCat(node.name(), ": no __consumer_offsets partition ", partition));
+  ASSIGN_OR_RETURN(PartitionView view,
+                   DescribePartition(node, "__consumer_offsets", OffsetsPartitionFor(kGroup)));
+  return view.leader;
 }
 
 absl::StatusOr<Offsets> OffsetFetch(Node& node) {
@@ -219,23 +207,6 @@ bool OffsetsPartitionCompacted(const Node& node) {
   return false;
 }
 
-// The ISR of the group's offsets partition, as `node` sees it.
-absl::StatusOr<std::vector<int32_t>> OffsetsIsr(Node& node) {
-  ASSIGN_OR_RETURN(std::unique_ptr<KafkaConnection> c,
-                   KafkaConnection::Open(node, "failover-test", absl::Seconds(3)));
-  kp::MetadataRequest request;
-  request.topics =
-      std::vector<kp::MetadataRequest::MetadataRequestTopic>{{.name = "__consumer_offsets"}};
-  kp::MetadataResponse response;
-  RETURN_IF_ERROR(c->Call(request, 1, &response));
-  for (const auto& t : response.topics) {
-    for (const auto& p : t.partitions) {
-      if (p.partition_index == OffsetsPartitionFor(kGroup)) return p.isr_nodes;
-    }
-  }
-  return absl::UnavailableError("no offsets partition");
-}
-
 // __consumer_offsets is compacted (cleanup.policy=compact, offsets.topic.segment.bytes small):
 // after hundreds of commits every replica of the group's partition has been cleaned, so the
 // next coordinator loads the group from a compacted log. The killed node then comes back and
@@ -275,9 +246,11 @@ TEST_F(CoordinatorFailover, CompactedOffsetsSurviveTwoCoordinatorMoves) {
   ASSERT_OK(restarted->WaitReady(absl::Seconds(30)));
   ASSERT_OK(WaitForOk(
       [&]() -> absl::Status {
-        ASSIGN_OR_RETURN(std::vector<int32_t> isr, OffsetsIsr(*NodeWithId(*cluster_, second)));
-        if (std::find(isr.begin(), isr.end(), first) == isr.end()) {
-          return absl::UnavailableError(absl::StrCat("isr ", absl::StrJoin(isr, ",")));
+        ASSIGN_OR_RETURN(PartitionView view,
+                         DescribePartition(*NodeWithId(*cluster_, second), "__consumer_offsets",
+                                           OffsetsPartitionFor(kGroup)));
+        if (std::find(view.isr.begin(), view.isr.end(), first) == view.isr.end()) {
+          return absl::UnavailableError(absl::StrCat("isr ", absl::StrJoin(view.isr, ",")));
         }
         return absl::OkStatus();
       },

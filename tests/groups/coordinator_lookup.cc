@@ -26,6 +26,25 @@ absl::StatusOr<int32_t> FindCoordinator(Node& node, const std::string& group) {
   return response.node_id;
 }
 
+absl::StatusOr<PartitionView> DescribePartition(Node& node, const std::string& topic,
+                                                int32_t partition) {
+  ASSIGN_OR_RETURN(std::unique_ptr<KafkaConnection> c,
+                   KafkaConnection::Open(node, "groups-test", absl::Seconds(3)));
+  kp::MetadataRequest request;
+  request.topics = std::vector<kp::MetadataRequest::MetadataRequestTopic>{{.name = topic}};
+  kp::MetadataResponse response;
+  RETURN_IF_ERROR(c->Call(request, 1, &response));
+  for (const auto& t : response.topics) {
+    for (const auto& p : t.partitions) {
+      if (t.error_code == 0 && p.partition_index == partition && p.leader_id >= 0) {
+        return PartitionView{.leader = p.leader_id, .isr = p.isr_nodes};
+      }
+    }
+  }
+  return absl::UnavailableError(
+      absl::StrCat(node.name(), ": no leader for ", topic, "-", partition));
+}
+
 Node* NodeWithId(Cluster& cluster, int32_t id) {
   for (int i = 0; i < cluster.size(); ++i) {
     if (cluster.node(i).node_id() == id) return &cluster.node(i);
