@@ -37,7 +37,8 @@ absl::StatusOr<PartitionView> DescribePartition(Node& node, const std::string& t
   for (const auto& t : response.topics) {
     for (const auto& p : t.partitions) {
       if (t.error_code == 0 && p.partition_index == partition && p.leader_id >= 0) {
-        return PartitionView{.leader = p.leader_id, .isr = p.isr_nodes};
+        return PartitionView{
+            .leader = p.leader_id, .replicas = p.replica_nodes, .isr = p.isr_nodes};
       }
     }
   }

@@ -17,10 +17,11 @@ namespace karst::testing {
 // connection's; kUnavailable naming a Kafka error code (COORDINATOR_NOT_AVAILABLE, ...).
 absl::StatusOr<int32_t> FindCoordinator(Node& node, const std::string& group);
 
-// The leader and ISR of `topic`'s `partition`, as `node`'s Metadata v1 answers. Errors: the
-// connection's; kUnavailable if the partition is not described (yet) or has no leader.
+// The leader, replicas and ISR of `topic`'s `partition`, as `node`'s Metadata v1 answers. Errors:
+// the connection's; kUnavailable if the partition is not described (yet) or has no leader.
 struct PartitionView {
   int32_t leader = -1;
+  std::vector<int32_t> replicas;
   std::vector<int32_t> isr;
 };
 absl::StatusOr<PartitionView> DescribePartition(Node& node, const std::string& topic,

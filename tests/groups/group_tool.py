@@ -3,8 +3,8 @@
 confluent-kafka (librdkafka 2.0.2).
 
   create   BOOTSTRAP TOPIC PARTITIONS [key=value ...]
-           create TOPIC (replication factor 3, topic configs key=value) once 3 brokers are
-           listed, and wait until every partition has a leader
+           create TOPIC (replication factor 3, or rf=N; topic configs key=value) once 3
+           brokers are listed, and wait until every partition has a leader
   produce  BOOTSTRAP TOPIC COUNT ACKED
            produce COUNT keyed records with unique values "r000042" at acks=all; write
            "value partition offset" of each to ACKED; exit 1 unless all are acknowledged
@@ -57,7 +57,8 @@ def create(bootstrap, topic, partitions, *configs):
             return 2
         time.sleep(0.1)
     config = dict(c.split("=", 1) for c in configs)
-    admin.create_topics([NewTopic(topic, int(partitions), 3, config=config)],
+    rf = int(config.pop("rf", "3"))
+    admin.create_topics([NewTopic(topic, int(partitions), rf, config=config)],
                         request_timeout=30)[topic].result(30)
     while time.monotonic() < deadline + 30:
         md = admin.list_topics(topic, timeout=5).topics.get(topic)
