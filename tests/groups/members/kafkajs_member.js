@@ -166,6 +166,12 @@ async function main() {
         event('commit_failed', { error: String(e) })
         return
       }
+      // kafkajs resolves a commit it gave up on once the consumer stopped running (Runner's
+      // commitOffsets returns instead of throwing): its outcome is unknown.
+      if (stopping || !isRunning()) {
+        event('commit_failed', { error: 'consumer stopped during the commit: outcome unknown' })
+        return
+      }
       event('committed', { partition: batch.partition, offset: Number(offset), sent, generation: committing })
     },
   })
