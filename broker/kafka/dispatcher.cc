@@ -47,6 +47,15 @@ ApiHandler Serve(int16_t min_version, int16_t max_version, Fn fn, int16_t min_ac
   return h;
 }
 
+// "127.0.0.5:41234" -> "/127.0.0.5", "[::1]:41234" -> "/::1" (Java's InetAddress.toString()).
+std::string ClientHost(const std::string& peer) {
+  std::string host = peer.substr(0, peer.rfind(':'));
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  return "/" + host;
+}
+
 }  // namespace
 
 KafkaDispatcher::KafkaDispatcher(BrokerContext& context) : context_(context) {
@@ -78,6 +87,19 @@ KafkaDispatcher::KafkaDispatcher(BrokerContext& context) : context_(context) {
                0, 0, HandleAlterPartitionReassignments),
            Serve<kp::ListPartitionReassignmentsRequest, kp::ListPartitionReassignmentsResponse>(
                0, 0, HandleListPartitionReassignments),
+           // Groups (the classic protocol; OffsetCommit and OffsetFetch v9 are KIP-848's).
+           Serve<kp::FindCoordinatorRequest, kp::FindCoordinatorResponse>(0, 6,
+                                                                          HandleFindCoordinator),
+           Serve<kp::JoinGroupRequest, kp::JoinGroupResponse>(0, 9, HandleJoinGroup),
+           Serve<kp::SyncGroupRequest, kp::SyncGroupResponse>(0, 5, HandleSyncGroup),
+           Serve<kp::HeartbeatRequest, kp::HeartbeatResponse>(0, 4, HandleHeartbeat),
+           Serve<kp::LeaveGroupRequest, kp::LeaveGroupResponse>(0, 5, HandleLeaveGroup),
+           Serve<kp::OffsetCommitRequest, kp::OffsetCommitResponse>(0, 8, HandleOffsetCommit),
+           Serve<kp::OffsetFetchRequest, kp::OffsetFetchResponse>(0, 8, HandleOffsetFetch),
+           Serve<kp::DescribeGroupsRequest, kp::DescribeGroupsResponse>(0, 5, HandleDescribeGroups),
+           Serve<kp::ListGroupsRequest, kp::ListGroupsResponse>(0, 4, HandleListGroups),
+           Serve<kp::DeleteGroupsRequest, kp::DeleteGroupsResponse>(0, 2, HandleDeleteGroups),
+           Serve<kp::OffsetDeleteRequest, kp::OffsetDeleteResponse>(0, 0, HandleOffsetDelete),
        }) {
     apis_.emplace(h.key, std::move(h));
   }
@@ -132,7 +154,8 @@ void KafkaDispatcher::Dispatch(const ConnectionInfo& connection, std::string fra
   }
   RequestInfo info{.version = version,
                    .listener_name = connection.listener_name,
-                   .client_id = request->header.client_id.value_or("")};
+                   .client_id = request->header.client_id.value_or(""),
+                   .client_host = ClientHost(connection.peer)};
   it->second.handle(context_, info, *request, respond);
 }
 

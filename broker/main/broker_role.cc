@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "controller/metadata/broker_configs.h"
 #include "spdlog/spdlog.h"
 
 namespace karst {
@@ -219,6 +220,35 @@ absl::Status BrokerRole::Start() {
   partitions_ = std::make_unique<broker::replication::PartitionTable>(std::move(table_options));
   partitions_->Start();
 
+  broker::kafka::GroupServiceOptions group_options{
+      .self = config_.node_id,
+      .coordinator = {.offsets_topic_num_partitions = config_.offsets_topic_num_partitions,
+                      .group_min_session_timeout =
+                          absl::Milliseconds(config_.group_min_session_timeout_ms),
+                      .group_max_session_timeout =
+                          absl::Milliseconds(config_.group_max_session_timeout_ms),
+                      .group_initial_rebalance_delay =
+                          absl::Milliseconds(config_.group_initial_rebalance_delay_ms),
+                      .group_max_size = config_.group_max_size,
+                      .offsets_retention = absl::Minutes(config_.offsets_retention_minutes),
+                      .offsets_retention_check_interval =
+                          absl::Milliseconds(config_.offsets_retention_check_interval_ms),
+                      .offset_metadata_max_bytes = config_.offset_metadata_max_bytes},
+      .commit_timeout = absl::Milliseconds(config_.offsets_commit_timeout_ms),
+      .clock = &clock_,
+      .partitions = partitions_.get(),
+      .min_insync_replicas =
+          [this] {
+            std::shared_ptr<const controller::MetadataImage> image = lifecycle_->image();
+            return broker::kafka::TopicInt(
+                *image, broker::kafka::kOffsetsTopic, "min.insync.replicas",
+                static_cast<int32_t>(controller::EffectiveBrokerInt(
+                    *image, config_.node_id, "min.insync.replicas", config_.min_insync_replicas)));
+          },
+      .max_message_bytes = config_.message_max_bytes};
+  groups_ = std::make_unique<broker::kafka::GroupService>(std::move(group_options));
+  groups_->Start();
+
   lifecycle_ = std::make_unique<broker::BrokerLifecycle>(
       broker::BrokerLifecycleOptions{
           .broker_id = config_.node_id,
@@ -227,6 +257,7 @@ absl::Status BrokerRole::Start() {
       *controller_);
   lifecycle_->SetListener([this](std::shared_ptr<const controller::MetadataImage> image) {
     partitions_->ApplyImage(*image);
+    groups_->OnImage(*image);
   });
 
   context_.self = config_.node_id;
@@ -250,14 +281,25 @@ absl::Status BrokerRole::Start() {
   context_.controller = controller_.get();
   context_.clock = &clock_;
   context_.metrics = &broker_metrics_;
+  context_.groups = groups_.get();
+  context_.settings.offsets_topic_num_partitions = config_.offsets_topic_num_partitions;
+  context_.settings.offsets_topic_replication_factor = config_.offsets_topic_replication_factor;
+  context_.settings.offsets_topic_segment_bytes = config_.offsets_topic_segment_bytes;
+  context_.settings.transaction_state_log_num_partitions =
+      config_.transaction_state_log_num_partitions;
+  context_.settings.transaction_state_log_replication_factor =
+      config_.transaction_state_log_replication_factor;
+  context_.settings.transaction_state_log_min_isr = config_.transaction_state_log_min_isr;
   dispatcher_ = std::make_unique<broker::kafka::KafkaDispatcher>(context_);
   server_ = std::make_unique<broker::kafka::Server>(std::move(server_options), *dispatcher_);
   if (absl::Status s = server_->Start(); !s.ok()) {
+    groups_->Stop();
     partitions_->Stop();
     return s;
   }
   if (absl::Status s = lifecycle_->Start(); !s.ok()) {
     server_->Stop();
+    groups_->Stop();
     partitions_->Stop();
     return s;
   }
@@ -277,6 +319,7 @@ void BrokerRole::Stop() {
     }
     server_->Stop();
     lifecycle_->Stop();
+    groups_->Stop();
     partitions_->Stop();
     controller_->Shutdown();
   });

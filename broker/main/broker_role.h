@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "broker/kafka/broker_metrics.h"
 #include "broker/kafka/dispatcher.h"
+#include "broker/kafka/group_service.h"
 #include "broker/kafka/handlers/broker_context.h"
 #include "broker/kafka/server.h"
 #include "broker/metadata/broker_lifecycle.h"
@@ -53,6 +54,7 @@ class BrokerRole {
   std::unique_ptr<broker::ControllerClient> controller_;
   std::unique_ptr<broker::BrokerLifecycle> lifecycle_;
   std::unique_ptr<broker::replication::PartitionTable> partitions_;
+  std::unique_ptr<broker::kafka::GroupService> groups_;
   broker::kafka::BrokerContext context_;
   std::unique_ptr<broker::kafka::KafkaDispatcher> dispatcher_;
   std::unique_ptr<broker::kafka::Server> server_;

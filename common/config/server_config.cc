@@ -182,6 +182,12 @@ void ResolveScalars(const Config& c, ServerConfig& out) {
   out.group_initial_rebalance_delay_ms = I32(c, "group.initial.rebalance.delay.ms");
   out.group_min_session_timeout_ms = I32(c, "group.min.session.timeout.ms");
   out.group_max_session_timeout_ms = I32(c, "group.max.session.timeout.ms");
+  out.group_max_size = I32(c, "group.max.size");
+  out.offsets_retention_minutes = I32(c, "offsets.retention.minutes");
+  out.offsets_retention_check_interval_ms = c.GetInt("offsets.retention.check.interval.ms");
+  out.offsets_commit_timeout_ms = I32(c, "offsets.commit.timeout.ms");
+  out.offset_metadata_max_bytes = I32(c, "offset.metadata.max.bytes");
+  out.offsets_topic_segment_bytes = I32(c, "offsets.topic.segment.bytes");
   out.broker_heartbeat_interval_ms = I32(c, "broker.heartbeat.interval.ms");
   out.broker_session_timeout_ms = I32(c, "broker.session.timeout.ms");
   out.controller_quorum_election_timeout_ms = I32(c, "controller.quorum.election.timeout.ms");

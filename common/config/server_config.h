@@ -92,6 +92,12 @@ struct ServerConfig {
   int32_t group_initial_rebalance_delay_ms = 0;
   int32_t group_min_session_timeout_ms = 0;
   int32_t group_max_session_timeout_ms = 0;
+  int32_t group_max_size = 0;
+  int32_t offsets_retention_minutes = 0;
+  int64_t offsets_retention_check_interval_ms = 0;
+  int32_t offsets_commit_timeout_ms = 0;
+  int32_t offset_metadata_max_bytes = 0;
+  int32_t offsets_topic_segment_bytes = 0;
 
   int32_t broker_heartbeat_interval_ms = 0;
   int32_t broker_session_timeout_ms = 0;

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "broker/kafka/broker_metrics.h"
+#include "broker/kafka/group_service.h"
 #include "broker/metadata/controller_client.h"
 #include "broker/replication/partition_table.h"
 #include "common/clock.h"
@@ -52,6 +53,13 @@ struct BrokerSettings {
   std::map<std::string, std::pair<std::string, int32_t>> advertised;
   // The first of controller.listener.names: the listener DescribeQuorum v2 names for voters.
   std::string controller_listener_name = "CONTROLLER";
+  // The internal topics FindCoordinator creates on first use (Kafka's names).
+  int32_t offsets_topic_num_partitions = 50;
+  int16_t offsets_topic_replication_factor = 3;
+  int32_t offsets_topic_segment_bytes = 104857600;
+  int32_t transaction_state_log_num_partitions = 50;
+  int16_t transaction_state_log_replication_factor = 3;
+  int32_t transaction_state_log_min_isr = 2;
 };
 
 struct BrokerContext {
@@ -64,6 +72,7 @@ struct BrokerContext {
   ControllerClient* controller = nullptr;
   Clock* clock = nullptr;
   BrokerMetrics* metrics = nullptr;  // May be null (tests).
+  GroupService* groups = nullptr;    // The group coordinator.
 };
 
 // Who sent a request, as handlers need it.
@@ -71,6 +80,7 @@ struct RequestInfo {
   int16_t version = 0;
   std::string listener_name;
   std::string client_id;
+  std::string client_host;  // As Kafka shows it: "/127.0.0.1".
 };
 
 // The value of a topic config, or nullopt when the topic uses the broker default.

@@ -67,6 +67,34 @@ void HandleDescribeCluster(BrokerContext& ctx, const RequestInfo& info,
 void HandleDescribeQuorum(BrokerContext& ctx, const RequestInfo& info,
                           const kp::DescribeQuorumRequest& request,
                           const Reply<kp::DescribeQuorumResponse>& reply);
+void HandleFindCoordinator(BrokerContext& ctx, const RequestInfo& info,
+                           const kp::FindCoordinatorRequest& request,
+                           const Reply<kp::FindCoordinatorResponse>& reply);
+void HandleJoinGroup(BrokerContext& ctx, const RequestInfo& info, kp::JoinGroupRequest request,
+                     Reply<kp::JoinGroupResponse> reply);
+void HandleSyncGroup(BrokerContext& ctx, const RequestInfo& info, kp::SyncGroupRequest request,
+                     Reply<kp::SyncGroupResponse> reply);
+void HandleHeartbeat(BrokerContext& ctx, const RequestInfo& info,
+                     const kp::HeartbeatRequest& request,
+                     const Reply<kp::HeartbeatResponse>& reply);
+void HandleLeaveGroup(BrokerContext& ctx, const RequestInfo& info, kp::LeaveGroupRequest request,
+                      Reply<kp::LeaveGroupResponse> reply);
+void HandleOffsetCommit(BrokerContext& ctx, const RequestInfo& info,
+                        kp::OffsetCommitRequest request, Reply<kp::OffsetCommitResponse> reply);
+void HandleOffsetFetch(BrokerContext& ctx, const RequestInfo& info,
+                       const kp::OffsetFetchRequest& request,
+                       const Reply<kp::OffsetFetchResponse>& reply);
+void HandleDescribeGroups(BrokerContext& ctx, const RequestInfo& info,
+                          const kp::DescribeGroupsRequest& request,
+                          const Reply<kp::DescribeGroupsResponse>& reply);
+void HandleListGroups(BrokerContext& ctx, const RequestInfo& info,
+                      const kp::ListGroupsRequest& request,
+                      const Reply<kp::ListGroupsResponse>& reply);
+void HandleDeleteGroups(BrokerContext& ctx, const RequestInfo& info,
+                        kp::DeleteGroupsRequest request, Reply<kp::DeleteGroupsResponse> reply);
+void HandleOffsetDelete(BrokerContext& ctx, const RequestInfo& info,
+                        kp::OffsetDeleteRequest request, Reply<kp::OffsetDeleteResponse> reply);
+
 void HandleDescribeLogDirs(BrokerContext& ctx, const RequestInfo& info,
                            const kp::DescribeLogDirsRequest& request,
                            const Reply<kp::DescribeLogDirsResponse>& reply);

@@ -1,7 +1,7 @@
 // Produce (key 0): appends each partition's batches on the leader; acks=0 and 1 answer after
 // the local append, acks=-1 once the high watermark passes the records (or at the request's
 // timeout), with min.insync.replicas checked before appending (NOT_ENOUGH_REPLICAS) and after
-// (NOT_ENOUGH_REPLICAS_AFTER_APPEND), as Kafka does.
+// (NOT_ENOUGH_REPLICAS_AFTER_APPEND), as Kafka does. Clients may not write internal topics.
 #include <memory>
 #include <mutex>
 
@@ -72,6 +72,10 @@ void HandleProduce(BrokerContext& ctx, const RequestInfo& info, kp::ProduceReque
         error = ErrorCode::kInvalidRequiredAcks;
       } else if (known == nullptr || !known->partitions.contains(data.index)) {
         error = ErrorCode::kUnknownTopicOrPartition;
+      } else if (topic.name == kOffsetsTopic || topic.name == "__transaction_state") {
+        // Kafka: "Cannot append to internal topic"; only the coordinators write there.
+        error = ErrorCode::kInvalidTopicException;
+        p.error_message = "Cannot append to internal topic " + topic.name;
       } else if (replica == nullptr) {
         error = ErrorCode::kNotLeaderOrFollower;
       } else {
