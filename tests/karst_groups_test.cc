@@ -236,6 +236,15 @@ TEST_F(KarstGroups, ResetDescribeListAndDeleteAGroupWithoutMembers) {
   EXPECT_EQ(json.exit_status.exit_code, 0) << json.output;
   EXPECT_THAT(json.output, HasSubstr(R"({"groups":[{"group":"g1","state":"Empty")"));
 
+  // OffsetDelete: partition 0 loses its committed offset, so only partition 1 is listed.
+  CommandResult dropped = Run("groups", {"--delete-offsets", "--group", "g1", "--topic", "lag:0"});
+  EXPECT_EQ(dropped.exit_status.exit_code, 0) << dropped.output;
+  EXPECT_THAT(dropped.output,
+              HasSubstr("Request succeed for deleting offsets with topic lag group g1"));
+  rows = DescribeOffsets("g1", "lag", &text);
+  EXPECT_EQ(rows.count(0), 0u) << text;
+  EXPECT_EQ(rows.count(1), 1u) << text;
+
   CommandResult deleted = Run("groups", {"--delete", "--group", "g1"});
   EXPECT_EQ(deleted.exit_status.exit_code, 0) << deleted.output;
   EXPECT_THAT(deleted.output,
