@@ -47,10 +47,40 @@ absl::StatusOr<Connection*> BrokerPool::AnyConnection() {
 }
 
 absl::Status BrokerPool::Refresh(const std::vector<std::string>& topics) {
+  return Fetch(topics, nullptr);
+}
+
+absl::StatusOr<std::vector<std::string>> BrokerPool::RefreshAll() {
+  std::vector<std::string> names;
+  RETURN_IF_ERROR(Fetch(std::nullopt, &names));
+  return names;
+}
+
+const TopicLayout* BrokerPool::CachedLayout(const std::string& topic) const {
+  auto it = topics_.find(topic);
+  return it == topics_.end() ? nullptr : &it->second;
+}
+
+void BrokerPool::Forget(Connection* connection) {
+  if (connection == bootstrap_.get()) bootstrap_.reset();
+  for (auto it = connections_.begin(); it != connections_.end(); ++it) {
+    if (it->second.get() == connection) {
+      connections_.erase(it);
+      break;
+    }
+  }
+}
+
+absl::Status BrokerPool::Fetch(const std::optional<std::vector<std::string>>& topics,
+                               std::vector<std::string>* names) {
   ASSIGN_OR_RETURN(Connection* const connection, AnyConnection());
   kp::MetadataRequest request;
   request.allow_auto_topic_creation = allow_auto_topic_creation_;
-  for (const std::string& name : topics) request.topics->emplace_back().name = name;
+  if (topics.has_value()) {
+    for (const std::string& name : *topics) request.topics->emplace_back().name = name;
+  } else {
+    request.topics.reset();  // Null: every topic (v1+).
+  }
   kp::MetadataResponse response;
   absl::Status status = [&]() -> absl::Status {
     ASSIGN_OR_RETURN(const int16_t version,
@@ -58,17 +88,11 @@ absl::Status BrokerPool::Refresh(const std::vector<std::string>& topics) {
     return connection->Call(request, version, &response);
   }();
   if (!status.ok()) {
-    // Forget the failed link, whichever it was.
-    if (connection == bootstrap_.get()) bootstrap_.reset();
-    for (auto it = connections_.begin(); it != connections_.end(); ++it) {
-      if (it->second.get() == connection) {
-        connections_.erase(it);
-        break;
-      }
-    }
+    Forget(connection);  // The failed link, whichever it was.
     return status;
   }
   brokers_.clear();
+  if (!topics.has_value()) topics_.clear();  // Deleted topics go too.
   for (const auto& broker : response.brokers) {
     brokers_[broker.node_id] = BrokerAddress{broker.host, broker.port};
   }
@@ -77,11 +101,13 @@ absl::Status BrokerPool::Refresh(const std::vector<std::string>& topics) {
     const std::string name = topic.name.value_or("");
     if (topic.error_code != 0) {
       topics_.erase(name);
-      if (first.ok()) {
+      // Listing every topic, one in error is left out rather than failing the rest.
+      if (first.ok() && topics.has_value()) {
         first = KafkaErrorStatus(topic.error_code, absl::StrCat("topic ", name));
       }
       continue;
     }
+    if (names != nullptr && !topic.is_internal) names->push_back(name);
     TopicLayout layout;
     int32_t count = 0;
     for (const auto& p : topic.partitions) count = std::max(count, p.partition_index + 1);

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,9 +36,19 @@ class BrokerPool {
   // (kNotFound for UNKNOWN_TOPIC_OR_PARTITION) for the first topic that has one.
   absl::Status Refresh(const std::vector<std::string>& topics);
 
+  // Fetches Metadata for every topic (replacing every layout and the broker list) and returns
+  // the names of those that are not internal (a pattern subscription's candidates, as Java's
+  // exclude.internal.topics). Errors: kUnavailable naming every address tried.
+  absl::StatusOr<std::vector<std::string>> RefreshAll();
+
   // The cached layout of `topic`, refreshed first when not cached. Pointer valid until the next
   // Refresh.
   absl::StatusOr<const TopicLayout*> Layout(const std::string& topic);
+  // The cached layout of `topic`, or nullptr; never refreshes.
+  const TopicLayout* CachedLayout(const std::string& topic) const;
+
+  // A connection to any broker (for requests any broker answers, as FindCoordinator).
+  absl::StatusOr<Connection*> AnyConnection();
 
   // The connection to broker `node_id`, opened if needed. kUnavailable for an unknown broker.
   absl::StatusOr<Connection*> ConnectionTo(int32_t node_id);
@@ -49,8 +60,14 @@ class BrokerPool {
   // auto.create.topics.enable do): producers ask, as Java's producer does; consumers don't.
   void set_allow_auto_topic_creation(bool allow) { allow_auto_topic_creation_ = allow; }
 
+  // Closes `connection` (from AnyConnection) after a transport error.
+  void Forget(Connection* connection);
+
  private:
-  absl::StatusOr<Connection*> AnyConnection();
+  // Metadata for `topics` (all when nullopt, then topic errors are not reported); fills
+  // `names`, when given, with the non-internal topics.
+  absl::Status Fetch(const std::optional<std::vector<std::string>>& topics,
+                     std::vector<std::string>* names);
 
   const std::vector<BrokerAddress> bootstrap_servers_;
   const ConnectionOptions options_;

@@ -86,6 +86,46 @@ absl::StatusOr<bool> SetProducerOption(ProducerOptions& o, const std::string& ke
   return true;
 }
 
+absl::StatusOr<bool> Bool(const std::string& key, const std::string& value) {
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return absl::InvalidArgumentError(
+      absl::StrCat(key, ": expected true or false, got \"", value, "\""));
+}
+
+// The consumer group properties; false when `key` is not one.
+absl::StatusOr<bool> SetGroupOption(ConsumerOptions& o, const std::string& key,
+                                    const std::string& value) {
+  if (key == "group.id") {
+    o.group_id = value;
+  } else if (key == "group.instance.id") {
+    if (value.empty()) return absl::InvalidArgumentError("group.instance.id: empty");
+    o.group_instance_id = value;
+  } else if (key == "session.timeout.ms") {
+    ASSIGN_OR_RETURN(o.session_timeout, Millis(key, value));
+  } else if (key == "heartbeat.interval.ms") {
+    ASSIGN_OR_RETURN(o.heartbeat_interval, Millis(key, value));
+  } else if (key == "max.poll.interval.ms") {
+    ASSIGN_OR_RETURN(o.max_poll_interval, Millis(key, value));
+  } else if (key == "partition.assignment.strategy") {
+    o.partition_assignment_strategy.clear();
+    for (absl::string_view name : absl::StrSplit(value, ',', absl::SkipWhitespace())) {
+      name = absl::StripAsciiWhitespace(name);
+      if (!name.empty()) o.partition_assignment_strategy.emplace_back(name);
+    }
+    if (o.partition_assignment_strategy.empty()) {
+      return absl::InvalidArgumentError("partition.assignment.strategy: empty");
+    }
+  } else if (key == "enable.auto.commit") {
+    ASSIGN_OR_RETURN(o.enable_auto_commit, Bool(key, value));
+  } else if (key == "auto.commit.interval.ms") {
+    ASSIGN_OR_RETURN(o.auto_commit_interval, Millis(key, value, 0));
+  } else {
+    return false;
+  }
+  return true;
+}
+
 absl::StatusOr<bool> SetConsumerOption(ConsumerOptions& o, const std::string& key,
                                        const std::string& value) {
   if (key == "auto.offset.reset") {
@@ -117,8 +157,10 @@ absl::StatusOr<bool> SetConsumerOption(ConsumerOptions& o, const std::string& ke
     ASSIGN_OR_RETURN(o.reconnect_backoff, Millis(key, value, 0));
   } else if (key == "default.api.timeout.ms") {
     ASSIGN_OR_RETURN(o.default_api_timeout, Millis(key, value, 0));
+  } else if (key == "metadata.max.age.ms") {
+    ASSIGN_OR_RETURN(o.metadata_max_age, Millis(key, value, 0));
   } else {
-    return false;
+    return SetGroupOption(o, key, value);
   }
   return true;
 }

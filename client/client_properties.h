@@ -5,6 +5,7 @@
 #define KARST_CLIENT_CLIENT_PROPERTIES_H_
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,6 +72,18 @@ struct ConsumerOptions {
   absl::Duration retry_backoff = absl::Milliseconds(100);     // retry.backoff.ms
   absl::Duration reconnect_backoff = absl::Milliseconds(50);  // reconnect.backoff.ms
   absl::Duration default_api_timeout = absl::Seconds(60);     // default.api.timeout.ms
+  absl::Duration metadata_max_age = absl::Minutes(5);         // metadata.max.age.ms
+  // Consumer groups (Subscribe, commits): group.id; empty means no group, as Java's null.
+  std::string group_id;
+  std::optional<std::string> group_instance_id;          // group.instance.id (KIP-345)
+  absl::Duration session_timeout = absl::Seconds(45);    // session.timeout.ms
+  absl::Duration heartbeat_interval = absl::Seconds(3);  // heartbeat.interval.ms
+  absl::Duration max_poll_interval = absl::Minutes(5);   // max.poll.interval.ms
+  // partition.assignment.strategy, preferred first: names MakeAssignor knows (protocol or
+  // Java class names). Java 3.x's default.
+  std::vector<std::string> partition_assignment_strategy = {"range", "cooperative-sticky"};
+  bool enable_auto_commit = true;                          // enable.auto.commit (needs group.id)
+  absl::Duration auto_commit_interval = absl::Seconds(5);  // auto.commit.interval.ms
 };
 
 // "key=value" or "key: value" lines; '#' and '!' start comment lines; whitespace around keys

@@ -143,9 +143,9 @@ TEST(ConsumerOptions, ReadsKafkaPropertyNames) {
   EXPECT_EQ(o->max_partition_fetch_bytes, 30);
   EXPECT_EQ(o->max_poll_records, 40);
   EXPECT_THAT(
-      ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"group.id", "g"}}).status(),
+      ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"group.idd", "g"}}).status(),
       StatusIs(absl::StatusCode::kInvalidArgument,
-               HasSubstr("unknown consumer property: group.id")));
+               HasSubstr("unknown consumer property: group.idd")));
   EXPECT_THAT(
       ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"auto.offset.reset", "middle"}})
           .status(),
@@ -161,6 +161,60 @@ TEST(ConsumerOptions, ReadsKafkaPropertyNames) {
     EXPECT_THAT(ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {key, "x"}}).status(),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(key)));
   }
+}
+
+TEST(ConsumerOptions, ReadsGroupPropertiesWithJavaDefaults) {
+  absl::StatusOr<ConsumerOptions> defaults =
+      ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}});
+  ASSERT_OK(defaults.status());
+  EXPECT_EQ(defaults->group_id, "");
+  EXPECT_EQ(defaults->session_timeout, absl::Seconds(45));
+  EXPECT_EQ(defaults->heartbeat_interval, absl::Seconds(3));
+  EXPECT_EQ(defaults->max_poll_interval, absl::Seconds(300));
+  EXPECT_THAT(defaults->partition_assignment_strategy,
+              ::testing::ElementsAre("range", "cooperative-sticky"));
+  EXPECT_TRUE(defaults->enable_auto_commit);
+  EXPECT_EQ(defaults->auto_commit_interval, absl::Seconds(5));
+  EXPECT_EQ(defaults->metadata_max_age, absl::Minutes(5));
+
+  absl::StatusOr<ConsumerOptions> o = ConsumerOptionsFromProperties(
+      {{"bootstrap.servers", "a:1"},
+       {"group.id", "g"},
+       {"group.instance.id", "i-1"},
+       {"session.timeout.ms", "10000"},
+       {"heartbeat.interval.ms", "1000"},
+       {"max.poll.interval.ms", "20000"},
+       {"partition.assignment.strategy",
+        "org.apache.kafka.clients.consumer.CooperativeStickyAssignor, roundrobin"},
+       {"enable.auto.commit", "false"},
+       {"auto.commit.interval.ms", "100"},
+       {"metadata.max.age.ms", "200"}});
+  ASSERT_OK(o.status());
+  EXPECT_EQ(o->group_id, "g");
+  EXPECT_EQ(o->group_instance_id, "i-1");
+  EXPECT_EQ(o->session_timeout, absl::Seconds(10));
+  EXPECT_EQ(o->heartbeat_interval, absl::Seconds(1));
+  EXPECT_EQ(o->max_poll_interval, absl::Seconds(20));
+  EXPECT_THAT(o->partition_assignment_strategy,
+              ::testing::ElementsAre("org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+                                     "roundrobin"));
+  EXPECT_FALSE(o->enable_auto_commit);
+  EXPECT_EQ(o->auto_commit_interval, absl::Milliseconds(100));
+  EXPECT_EQ(o->metadata_max_age, absl::Milliseconds(200));
+
+  EXPECT_THAT(
+      ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"enable.auto.commit", "yes"}})
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("enable.auto.commit")));
+  EXPECT_THAT(
+      ConsumerOptionsFromProperties(
+          {{"bootstrap.servers", "a:1"}, {"partition.assignment.strategy", " , "}})
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("partition.assignment.strategy")));
+  EXPECT_THAT(
+      ConsumerOptionsFromProperties({{"bootstrap.servers", "a:1"}, {"session.timeout.ms", "0"}})
+          .status(),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("session.timeout.ms")));
 }
 
 }  // namespace

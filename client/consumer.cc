@@ -50,108 +50,38 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(ConsumerOptions optio
   if (options.bootstrap_servers.empty()) {
     return absl::InvalidArgumentError("bootstrap.servers is empty");
   }
-  return std::unique_ptr<Consumer>(new Consumer(std::move(options), clock));
+  std::unique_ptr<Consumer> consumer(new Consumer(std::move(options), clock));
+  if (!consumer->options_.group_id.empty()) {
+    ASSIGN_OR_RETURN(consumer->coordinator_,
+                     ConsumerCoordinator::Create(consumer->options_, consumer->pool_, clock));
+    consumer->next_auto_commit_ = clock.Monotonic() + consumer->options_.auto_commit_interval;
+  }
+  return consumer;
 }
+
+Consumer::~Consumer() { Close(); }
 
 absl::StatusOr<int32_t> Consumer::PartitionCount(const std::string& topic) {
   ASSIGN_OR_RETURN(const TopicLayout* layout, pool_.Layout(topic));
   return static_cast<int32_t>(layout->leaders.size());
 }
 
-void Consumer::Assign(const std::vector<std::pair<TopicPartition, StartOffset>>& partitions) {
+absl::Status Consumer::Assign(
+    const std::vector<std::pair<TopicPartition, StartOffset>>& partitions) {
+  if (subscribed()) {
+    return absl::FailedPreconditionError(
+        "assign: subscription to topics, partitions and pattern are mutually exclusive");
+  }
   positions_.clear();
   buffered_.clear();
   for (const auto& [tp, start] : partitions) positions_[tp] = PartitionState{.start = start};
+  subscription_type_ = partitions.empty() ? SubscriptionType::kNone : SubscriptionType::kManual;
+  return absl::OkStatus();
 }
 
 std::vector<TopicPartition> Consumer::Assignment() const {
   std::vector<TopicPartition> out;
   for (const auto& [tp, state] : positions_) out.push_back(tp);
-  return out;
-}
-
-absl::Status Consumer::CheckAssigned(const std::vector<TopicPartition>& partitions) const {
-  for (const TopicPartition& tp : partitions) {
-    if (positions_.count(tp) == 0) {
-      return absl::FailedPreconditionError(absl::StrCat(Name(tp), " is not assigned"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-void Consumer::DropBuffered(const TopicPartition& tp) {
-  std::erase_if(buffered_, [&](const ConsumerRecord& r) {
-    return r.partition == tp.partition && r.topic == tp.topic;
-  });
-}
-
-absl::Status Consumer::Seek(const TopicPartition& tp, int64_t offset) {
-  RETURN_IF_ERROR(CheckAssigned({tp}));
-  if (offset < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(Name(tp), ": seek to negative offset ", offset));
-  }
-  DropBuffered(tp);
-  PartitionState& state = positions_[tp];
-  state.start = StartOffset::At(offset);
-  state.next = offset;
-  return absl::OkStatus();
-}
-
-absl::Status Consumer::ResetTo(const std::vector<TopicPartition>& partitions, StartOffset start) {
-  RETURN_IF_ERROR(CheckAssigned(partitions));
-  for (const TopicPartition& tp : partitions.empty() ? Assignment() : partitions) {
-    DropBuffered(tp);
-    PartitionState& state = positions_[tp];
-    state.start = start;
-    state.next.reset();
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Consumer::SeekToBeginning(const std::vector<TopicPartition>& partitions) {
-  return ResetTo(partitions, StartOffset::Earliest());
-}
-
-absl::Status Consumer::SeekToEnd(const std::vector<TopicPartition>& partitions) {
-  return ResetTo(partitions, StartOffset::Latest());
-}
-
-absl::StatusOr<int64_t> Consumer::Position(const TopicPartition& tp) {
-  RETURN_IF_ERROR(CheckAssigned({tp}));
-  for (const ConsumerRecord& r : buffered_) {
-    if (r.partition == tp.partition && r.topic == tp.topic) return r.offset;
-  }
-  const absl::Duration deadline = clock_.Monotonic() + options_.default_api_timeout;
-  for (;;) {
-    MaybeRefresh();
-    RETURN_IF_ERROR(ResolvePositions());
-    if (positions_[tp].next.has_value()) return *positions_[tp].next;
-    const absl::Duration remaining = deadline - clock_.Monotonic();
-    if (remaining <= absl::ZeroDuration()) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          Name(tp), ": no position after ", absl::FormatDuration(options_.default_api_timeout)));
-    }
-    clock_.SleepFor(std::min(options_.retry_backoff, remaining));
-  }
-}
-
-absl::Status Consumer::Pause(const std::vector<TopicPartition>& partitions) {
-  RETURN_IF_ERROR(CheckAssigned(partitions));
-  for (const TopicPartition& tp : partitions) positions_[tp].paused = true;
-  return absl::OkStatus();
-}
-
-absl::Status Consumer::Resume(const std::vector<TopicPartition>& partitions) {
-  RETURN_IF_ERROR(CheckAssigned(partitions));
-  for (const TopicPartition& tp : partitions) positions_[tp].paused = false;
-  return absl::OkStatus();
-}
-
-std::vector<TopicPartition> Consumer::Paused() const {
-  std::vector<TopicPartition> out;
-  for (const auto& [tp, state] : positions_) {
-    if (state.paused) out.push_back(tp);
-  }
   return out;
 }
 
@@ -166,8 +96,9 @@ void Consumer::MaybeRefresh() {
 void Consumer::DrainBuffered(std::vector<ConsumerRecord>& out) {
   std::deque<ConsumerRecord> kept;
   for (ConsumerRecord& r : buffered_) {
-    if (out.size() < static_cast<size_t>(options_.max_poll_records) &&
-        !positions_[TopicPartition{r.topic, r.partition}].paused) {
+    auto it = positions_.find(TopicPartition{r.topic, r.partition});
+    if (it == positions_.end()) continue;  // No longer assigned.
+    if (out.size() < static_cast<size_t>(options_.max_poll_records) && !it->second.paused) {
       out.push_back(std::move(r));
     } else {
       kept.push_back(std::move(r));
@@ -201,7 +132,7 @@ int32_t Consumer::LeaderEpoch(const TopicPartition& tp) {
 absl::Status Consumer::ResolvePositions() {
   std::map<int32_t, std::vector<std::pair<TopicPartition, int64_t>>> by_leader;
   for (auto& [tp, position] : positions_) {
-    if (position.next.has_value()) continue;
+    if (position.next.has_value() || position.awaiting_committed) continue;
     StartOffset::Kind kind = position.start.kind;
     if (kind == StartOffset::Kind::kReset) {
       if (options_.auto_offset_reset == OffsetReset::kNone) {
@@ -270,10 +201,15 @@ absl::Status Consumer::ResolvePositions() {
 }
 
 absl::StatusOr<std::vector<ConsumerRecord>> Consumer::Poll(absl::Duration timeout) {
-  if (positions_.empty()) return absl::InvalidArgumentError("poll without an assignment");
+  if (closed_) return absl::FailedPreconditionError("poll: the consumer is closed");
+  if (positions_.empty() && !subscribed()) {
+    return absl::InvalidArgumentError("poll without an assignment or a subscription");
+  }
   const absl::Duration deadline = clock_.Monotonic() + timeout;
   std::vector<ConsumerRecord> out;
   for (;;) {
+    // As Java's updateAssignmentMetadataIfNeeded: rebalances and commits come first.
+    RETURN_IF_ERROR(UpdateGroup(deadline));
     DrainBuffered(out);
     if (!out.empty()) return out;
     if (backoff_ > absl::ZeroDuration()) {

@@ -1,14 +1,21 @@
-// Consumer: Kafka's consumer with manual assignment (assign(), no groups yet). Each assigned
-// partition has a position, the offset of the next record Poll() returns; Poll() fetches from
-// each partition's leader, decodes batches of any codec and returns records in offset order
-// per partition. A partition without a position starts at its start (earliest, latest or an
-// offset); OFFSET_OUT_OF_RANGE resets it by auto.offset.reset. Leader changes
-// (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION, transport errors)
-// refresh metadata and move the fetch to the new leader at the same position. Seek* move a
-// position; Pause() stops fetching a partition (and returning its buffered records) until
-// Resume(), keeping its position, as KafkaConsumer does.
+// Consumer: Kafka's consumer, with manual assignment (Assign) or group membership
+// (Subscribe, issue #9). Each assigned partition has a position, the offset of the next record
+// Poll() returns; Poll() fetches from each partition's leader, decodes batches of any codec and
+// returns records in offset order per partition. A partition without a position starts at its
+// start (earliest, latest or an offset); OFFSET_OUT_OF_RANGE resets it by auto.offset.reset.
+// Leader changes (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_TOPIC_OR_PARTITION,
+// transport errors) refresh metadata and move the fetch to the new leader at the same
+// position. Seek* move a position; Pause() stops fetching a partition (and returning its
+// buffered records) until Resume(), keeping its position, as KafkaConsumer does.
 //
-// Thread-safety: none; one thread drives a consumer.
+// Groups (group.id): Subscribe() joins the group through a ConsumerCoordinator; Poll() runs
+// the rebalances (eager or cooperative, with the ConsumerRebalanceListener's callbacks), and
+// newly assigned partitions start at the group's committed offsets, else auto.offset.reset.
+// Offsets are committed by Commit*, every auto.commit.interval.ms from Poll with
+// enable.auto.commit, before an eager rebalance revokes partitions and on Close.
+//
+// Thread-safety: none; one thread drives a consumer (Poll, Commit*, callbacks). The group
+// heartbeat thread is internal.
 #ifndef KARST_CLIENT_CONSUMER_H_
 #define KARST_CLIENT_CONSUMER_H_
 
@@ -17,13 +24,18 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <regex>
+#include <set>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "client/broker_pool.h"
 #include "client/client_properties.h"
+#include "client/consumer_coordinator.h"
+#include "client/consumer_rebalance_listener.h"
 #include "client/topic_partition.h"
 #include "common/clock.h"
 #include "kafka/record/record.h"
@@ -53,14 +65,58 @@ struct ConsumerRecord {
 
 class Consumer {
  public:
-  // Validates options; connects lazily. `clock` must outlive the consumer.
+  // Validates options; connects lazily. `clock` must outlive the consumer. Errors:
+  // kInvalidArgument for no bootstrap.servers or a bad partition.assignment.strategy.
   static absl::StatusOr<std::unique_ptr<Consumer>> Create(ConsumerOptions options, Clock& clock);
+  ~Consumer();  // Close().
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
 
   // The partition count of `topic`. Errors: kNotFound for an unknown topic, kUnavailable.
   absl::StatusOr<int32_t> PartitionCount(const std::string& topic);
 
-  // Replaces the assignment. Positions are resolved lazily, by the next Poll.
-  void Assign(const std::vector<std::pair<TopicPartition, StartOffset>>& partitions);
+  // Replaces the assignment. Positions are resolved lazily, by the next Poll. Errors:
+  // kFailedPrecondition while subscribed (as Java's IllegalStateException).
+  absl::Status Assign(const std::vector<std::pair<TopicPartition, StartOffset>>& partitions);
+
+  // Joins group.id subscribing to `topics` (an empty list unsubscribes), or to the topics
+  // matching `pattern` as a whole (rechecked every metadata.max.age.ms); the assignment comes
+  // with the next Polls. `listener` (may be null) must outlive the subscription. Errors:
+  // kFailedPrecondition without group.id or with an Assign()ed assignment; kInvalidArgument
+  // for an empty topic name.
+  absl::Status Subscribe(const std::vector<std::string>& topics,
+                         ConsumerRebalanceListener* listener = nullptr);
+  // (A template only so that Subscribe({"t"}) is not ambiguous: std::regex converts from
+  // a string.)
+  template <typename Regex, typename = std::enable_if_t<std::is_same_v<Regex, std::regex>>>
+  absl::Status Subscribe(const Regex& pattern, ConsumerRebalanceListener* listener = nullptr) {
+    return SubscribePattern(pattern, listener);
+  }
+  // Revokes the partitions (OnPartitionsRevoked, or Lost), leaves the group (not static
+  // members) and drops any assignment, Assign()ed or not.
+  void Unsubscribe();
+  // The subscribed topics (for a pattern: those it matched); empty when not subscribed.
+  std::set<std::string> Subscription() const { return subscription_; }
+
+  // Commits the position of every assigned partition, or `offsets`, retrying retriable errors
+  // within default.api.timeout.ms. Errors: kFailedPrecondition without group.id, or "commit
+  // failed ..." when the group rebalanced (poll, then commit again); kDeadlineExceeded;
+  // other Kafka errors.
+  absl::Status CommitSync();
+  absl::Status CommitSync(const OffsetMap& offsets);
+  // Commits without waiting; `callback` (may be null) runs from a later Poll, Commit* or
+  // Close. Without group.id the callback gets kFailedPrecondition.
+  void CommitAsync(OffsetCommitCallback callback = nullptr);
+  void CommitAsync(const OffsetMap& offsets, OffsetCommitCallback callback);
+  // The group's committed offsets of `partitions` (nullopt: none), within
+  // default.api.timeout.ms. Errors: kFailedPrecondition without group.id; as CommitSync.
+  absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndMetadata>>> Committed(
+      const std::vector<TopicPartition>& partitions);
+
+  // With enable.auto.commit, commits the positions; revokes the partitions and leaves the
+  // group (LeaveGroup, except for static members: KIP-345); stops the heartbeat thread.
+  // Idempotent; Poll then fails with kFailedPrecondition.
+  void Close();
 
   // The assigned partitions, in order.
   std::vector<TopicPartition> Assignment() const;
@@ -68,7 +124,9 @@ class Consumer {
   // Returns up to max.poll.records records of partitions not paused, waiting up to `timeout`
   // for at least one; empty when none arrived. Errors: OFFSET_OUT_OF_RANGE with
   // auto.offset.reset=none (the position stays; Seek to go on); a non-retriable Kafka error;
-  // kInvalidArgument without an assignment.
+  // kInvalidArgument with neither assignment nor subscription; a fatal group error
+  // (FENCED_INSTANCE_ID, GROUP_AUTHORIZATION_FAILED, the leader's assignor failing). While
+  // subscribed it first completes any rebalance, which may outlast `timeout`.
   absl::StatusOr<std::vector<ConsumerRecord>> Poll(absl::Duration timeout);
 
   // Makes `offset` the next offset Poll returns for `tp`, dropping records buffered for it.
@@ -97,7 +155,9 @@ class Consumer {
     StartOffset start;
     std::optional<int64_t> next;  // The fetch position; unset until resolved.
     bool paused = false;
+    bool awaiting_committed = false;  // Newly assigned: start from the group's offset.
   };
+  enum class SubscriptionType { kNone, kManual, kTopics, kPattern };
 
   Consumer(ConsumerOptions options, Clock& clock);
 
@@ -125,9 +185,42 @@ class Consumer {
   void DrainBuffered(std::vector<ConsumerRecord>& out);
   void DropBuffered(const TopicPartition& tp);
 
+  // Groups (consumer_group.cc).
+  absl::Status SubscribePattern(const std::regex& pattern, ConsumerRebalanceListener* listener);
+  // Runs the rebalances, commits and committed-offset lookups that are due.
+  absl::Status UpdateGroup(absl::Duration deadline);
+  // Java's onJoinPrepare / onJoinComplete / onLeavePrepare: commits and callbacks.
+  void PrepareJoin();
+  void CompleteJoin(const client::Assignment& assignment);
+  void PrepareLeave();
+  // Starts partitions awaiting their committed offsets there (or at auto.offset.reset).
+  absl::Status ResolveCommitted(absl::Duration deadline);
+  void MaybeAutoCommit();
+  // Every metadata.max.age.ms: rematches a pattern, and as leader rejoins when the group's
+  // topics changed partition counts.
+  void MaybeRefreshMetadata();
+  // The position of every assigned partition that has one: what Poll returned up to.
+  OffsetMap ConsumedOffsets() const;
+  void RemovePartitions(const std::vector<TopicPartition>& partitions);
+  bool subscribed() const {
+    return subscription_type_ == SubscriptionType::kTopics ||
+           subscription_type_ == SubscriptionType::kPattern;
+  }
+
   const ConsumerOptions options_;
   Clock& clock_;
   BrokerPool pool_;
+  // Set with group.id; declared after pool_, which it uses until destroyed.
+  std::unique_ptr<ConsumerCoordinator> coordinator_;
+  SubscriptionType subscription_type_ = SubscriptionType::kNone;
+  std::set<std::string> subscription_;
+  std::optional<std::regex> pattern_;
+  std::set<std::string> joined_subscription_;  // The topics of the last completed join.
+  ConsumerRebalanceListener* listener_ = nullptr;
+  bool join_prepared_ = false;  // PrepareJoin ran for the rebalance under way.
+  absl::Duration next_auto_commit_;
+  absl::Duration next_metadata_refresh_;
+  bool closed_ = false;
   std::map<TopicPartition, PartitionState> positions_;
   // Fetched records not returned yet (beyond max.poll.records, or of paused partitions),
   // returned first by the next Poll. A partition's position is its first buffered record.

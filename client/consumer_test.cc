@@ -101,7 +101,7 @@ TEST_F(ConsumerTest, SeekMovesThePositionAndDropsBufferedRecords) {
   ConsumerOptions options = Options();
   options.max_poll_records = 3;
   std::unique_ptr<Consumer> consumer = Make(options);
-  consumer->Assign({{kP0, StartOffset::Earliest()}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::Earliest()}}), IsOk());
   EXPECT_THAT(consumer->Assignment(), ElementsAre(kP0));
   EXPECT_THAT(consumer->Position(kP0), 0);
 
@@ -137,7 +137,8 @@ TEST_F(ConsumerTest, PausedPartitionsAreNotFetchedAndKeepTheirPositions) {
   Append(kP0, 0, 3);
   Append(kP1, 0, 4);
   std::unique_ptr<Consumer> consumer = Make(Options());
-  consumer->Assign({{kP0, StartOffset::Earliest()}, {kP1, StartOffset::Earliest()}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::Earliest()}, {kP1, StartOffset::Earliest()}}),
+              IsOk());
   ASSERT_THAT(consumer->Pause({kP1}), IsOk());
   EXPECT_THAT(consumer->Paused(), ElementsAre(kP1));
 
@@ -163,7 +164,7 @@ TEST_F(ConsumerTest, BufferedRecordsOfAPausedPartitionWaitForResume) {
   ConsumerOptions options = Options();
   options.max_poll_records = 2;
   std::unique_ptr<Consumer> consumer = Make(options);
-  consumer->Assign({{kP0, StartOffset::Earliest()}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::Earliest()}}), IsOk());
   absl::StatusOr<std::vector<ConsumerRecord>> records = consumer->Poll(kPollTimeout);
   ASSERT_THAT(records, IsOk());
   EXPECT_THAT(Offsets(*records), ElementsAre(0, 1));
@@ -188,7 +189,7 @@ TEST_F(ConsumerTest, OutOfRangeWithEarliestResetsToTheLogStart) {
   ConsumerOptions options = Options();
   options.auto_offset_reset = OffsetReset::kEarliest;
   std::unique_ptr<Consumer> consumer = Make(options);
-  consumer->Assign({{kP0, StartOffset::At(3)}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::At(3)}}), IsOk());
   absl::StatusOr<std::vector<ConsumerRecord>> records = consumer->Poll(kPollTimeout);
   ASSERT_THAT(records, IsOk());
   EXPECT_THAT(Offsets(*records), ElementsAre(10, 11, 12));
@@ -200,7 +201,7 @@ TEST_F(ConsumerTest, OutOfRangeWithLatestResetsToTheLogEnd) {
   ConsumerOptions options = Options();
   options.auto_offset_reset = OffsetReset::kLatest;
   std::unique_ptr<Consumer> consumer = Make(options);
-  consumer->Assign({{kP0, StartOffset::At(42)}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::At(42)}}), IsOk());
   absl::StatusOr<std::vector<ConsumerRecord>> records = consumer->Poll(absl::Milliseconds(100));
   ASSERT_THAT(records, IsOk());
   EXPECT_THAT(*records, IsEmpty());
@@ -216,7 +217,7 @@ TEST_F(ConsumerTest, OutOfRangeWithNoneIsAnErrorUntilSeek) {
   ConsumerOptions options = Options();
   options.auto_offset_reset = OffsetReset::kNone;
   std::unique_ptr<Consumer> consumer = Make(options);
-  consumer->Assign({{kP0, StartOffset::At(42)}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::At(42)}}), IsOk());
   absl::StatusOr<std::vector<ConsumerRecord>> records = consumer->Poll(kPollTimeout);
   EXPECT_EQ(KafkaErrorName(records.status()), "OFFSET_OUT_OF_RANGE");
   EXPECT_THAT(consumer->Position(kP0), 42);
@@ -240,7 +241,7 @@ TEST_F(ConsumerTest, FailsOverToTheNewLeaderAtTheSamePosition) {
   Append(kP0, 0, 5, second.get());
   Append(kP0, 5, 8, second.get());
   std::unique_ptr<Consumer> consumer = Make(Options());
-  consumer->Assign({{kP0, StartOffset::Earliest()}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::Earliest()}}), IsOk());
   absl::StatusOr<std::vector<ConsumerRecord>> records = consumer->Poll(kPollTimeout);
   ASSERT_THAT(records, IsOk());
   EXPECT_THAT(Offsets(*records), ElementsAre(0, 1, 2, 3, 4));
@@ -261,7 +262,7 @@ TEST_F(ConsumerTest, FailsOverToTheNewLeaderAtTheSamePosition) {
 TEST_F(ConsumerTest, RefetchesAfterFencedLeaderEpoch) {
   Append(kP0, 0, 2);
   std::unique_ptr<Consumer> consumer = Make(Options());
-  consumer->Assign({{kP0, StartOffset::At(0)}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::At(0)}}), IsOk());
   broker_->InjectError(kFetch, "t", 0, static_cast<int16_t>(kp::ErrorCode::kFencedLeaderEpoch));
   absl::StatusOr<std::vector<ConsumerRecord>> records = consumer->Poll(kPollTimeout);
   ASSERT_THAT(records, IsOk());
@@ -274,7 +275,7 @@ TEST_F(ConsumerTest, MaxPollRecordsLimitsEachPollFromOneFetch) {
   ConsumerOptions options = Options();
   options.max_poll_records = 3;
   std::unique_ptr<Consumer> consumer = Make(options);
-  consumer->Assign({{kP0, StartOffset::Earliest()}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::Earliest()}}), IsOk());
   std::vector<size_t> sizes;
   std::vector<int64_t> offsets;
   while (offsets.size() < 10) {
@@ -297,7 +298,7 @@ TEST_F(ConsumerTest, SendsFetchSizesAndWaitsFromItsOptions) {
   options.fetch_max_wait = absl::Milliseconds(30);
   options.max_partition_fetch_bytes = 16;  // Below one batch: one batch per fetch (KIP-74).
   std::unique_ptr<Consumer> consumer = Make(options);
-  consumer->Assign({{kP0, StartOffset::Earliest()}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::Earliest()}}), IsOk());
   std::vector<int64_t> offsets;
   while (offsets.size() < 4) {
     absl::StatusOr<std::vector<ConsumerRecord>> records = consumer->Poll(kPollTimeout);
@@ -317,7 +318,7 @@ TEST_F(ConsumerTest, SendsFetchSizesAndWaitsFromItsOptions) {
 TEST_F(ConsumerTest, RecoversWhenTheBrokerClosesTheConnection) {
   Append(kP0, 0, 3);
   std::unique_ptr<Consumer> consumer = Make(Options());
-  consumer->Assign({{kP0, StartOffset::Earliest()}});
+  ASSERT_THAT(consumer->Assign({{kP0, StartOffset::Earliest()}}), IsOk());
   broker_->CloseConnectionOnNext(kFetch);
   absl::StatusOr<std::vector<ConsumerRecord>> records = consumer->Poll(kPollTimeout);
   ASSERT_THAT(records, IsOk());

@@ -3,20 +3,24 @@
 // (v4), a whole membership cycle against the coordinator (KIP-394 member id, join, sync,
 // heartbeat, commit with an unknown topic, fetch, describe, list, leave, delete), clients
 // refused on the internal topic, and the coordinator moving when its node is killed: the new
-// leader of the offsets partition loads it from its log and serves the committed offsets.
+// leader of the offsets partition loads it from its log and serves the committed offsets; a
+// commit that cannot replicate is answered COORDINATOR_NOT_AVAILABLE.
 #include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/testing/status_matchers.h"
 #include "gtest/gtest.h"
 #include "kafka/protocol/errors.h"
 #include "kafka/protocol/messages/all.h"
 #include "kafka/record/record.h"
 #include "tests/harness/cluster.h"
+#include "tests/harness/http_get.h"
 #include "tests/harness/kafka_connection.h"
 #include "tests/harness/wait.h"
 
@@ -46,6 +50,7 @@ class KarstdGroups : public ::testing::Test {
     options.logger_level = "info";
     options.properties = {{"offsets.topic.num.partitions", "6"},
                           {"group.initial.rebalance.delay.ms", "0"},
+                          {"offsets.commit.timeout.ms", "2000"},
                           {"default.replication.factor", "3"},
                           {"min.insync.replicas", "2"}};
     absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Create(std::move(options));
@@ -244,7 +249,31 @@ TEST_F(KarstdGroups, AMemberJoinsSyncsCommitsAndLeaves) {
   ASSERT_OK(c->Call(beat, 3, &beaten));
   EXPECT_EQ(beaten.error_code, Code(kp::ErrorCode::kIllegalGeneration));
 
-  // A commit for the member's generation; the unknown topic is refused on its own.
+  // 50 records in partition 0, then a commit at 42 for the member's generation: the
+  // coordinator's metrics show a lag of 8. The unknown topic is refused on its own.
+  {
+    // To each node in turn until the partition's leader takes it.
+    int node = 0;
+    ASSERT_OK(WaitForOk(
+        [&]() -> absl::Status {
+          node = (node + 1) % cluster_->size();
+          absl::StatusOr<std::unique_ptr<KafkaConnection>> p = Connect(node);
+          if (!p.ok()) return p.status();
+          rec::BatchBuilder builder({});
+          for (int i = 0; i < 50; ++i) builder.Add(i, 0, std::nullopt, std::string("v"));
+          absl::StatusOr<std::string> batch = builder.Build();
+          if (!batch.ok()) return batch.status();
+          kp::ProduceRequest request{.acks = -1, .timeout_ms = 5000};
+          request.topic_data.push_back(
+              {.name = kTopic, .partition_data = {{.index = 0, .records = *batch}}});
+          kp::ProduceResponse response;
+          if (absl::Status s = (*p)->Call(request, 8, &response); !s.ok()) return s;
+          const int16_t e = response.responses.at(0).partition_responses.at(0).error_code;
+          if (e != 0) return absl::UnavailableError(absl::StrCat("Produce error ", e));
+          return absl::OkStatus();
+        },
+        kWait, "Produce"));
+  }
   kp::OffsetCommitRequest commit{
       .group_id = group, .generation_id_or_member_epoch = 1, .member_id = join.member_id};
   commit.topics.push_back(
@@ -259,6 +288,27 @@ TEST_F(KarstdGroups, AMemberJoinsSyncsCommitsAndLeaves) {
   EXPECT_EQ(committed.topics[1].partitions.at(0).error_code,
             Code(kp::ErrorCode::kUnknownTopicOrPartition));
   EXPECT_EQ(Committed(*c, group), 42);
+  const int coordinator_index = NodeIndex(coordinator);
+  ASSERT_GE(coordinator_index, 0);
+  std::string lag_line;
+  EXPECT_OK(WaitFor(
+      [&] {
+        absl::StatusOr<HttpResponse> metrics =
+            cluster_->node(coordinator_index).AdminGet("/metrics");
+        if (!metrics.ok()) return false;
+        for (absl::string_view line : absl::StrSplit(metrics->body, '\n')) {
+          if (absl::StartsWith(line, "karst_consumer_group_lag{") &&
+              absl::StrContains(line, "group=\"cycle\"") &&
+              absl::StrContains(line, "topic=\"orders\"") &&
+              absl::StrContains(line, "partition=\"0\"")) {
+            lag_line = std::string(line);
+            return absl::EndsWith(line, " 8");
+          }
+        }
+        return false;
+      },
+      kWait, "karst_consumer_group_lag"))
+      << lag_line;
 
   kp::DescribeGroupsRequest describe{.groups = {group}};
   kp::DescribeGroupsResponse described;
@@ -325,6 +375,37 @@ TEST_F(KarstdGroups, ZZTheGroupMovesWithItsOffsetsPartitionWhenTheCoordinatorDie
       },
       kWait, "OffsetFetch from the new coordinator"));
   EXPECT_EQ(offset, 1234);
+}
+
+// After the one above (one node down): the coordinator's last peer dies too. The controller
+// quorum is lost with it, so the ISR cannot shrink and the commit's append waits for a
+// replica that never fetches; at offsets.commit.timeout.ms it is answered
+// COORDINATOR_NOT_AVAILABLE (retriable), as Kafka maps a failed offsets write.
+TEST_F(KarstdGroups, ZZZACommitThatCannotReplicateTimesOutAsCoordinatorNotAvailable) {
+  int live = -1;
+  for (int i = 0; i < cluster_->size(); ++i) {
+    if (cluster_->node(i).IsRunning()) live = i;
+  }
+  ASSERT_GE(live, 0);
+  const std::string group = "stuck";
+  ASSERT_OK_AND_ASSIGN(Coordinator coordinator, FindCoordinator(group, live));
+  const int coordinator_index = NodeIndex(coordinator);
+  ASSERT_GE(coordinator_index, 0);
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<KafkaConnection> c,
+                       KafkaConnection::Open(coordinator.host, coordinator.port));
+  ASSERT_OK(Commit(*c, group, 5));
+  for (int i = 0; i < cluster_->size(); ++i) {
+    if (i != coordinator_index && cluster_->node(i).IsRunning()) {
+      ASSERT_OK(cluster_->node(i).Kill9());
+    }
+  }
+  kp::OffsetCommitRequest request{.group_id = group, .generation_id_or_member_epoch = -1};
+  request.topics.push_back(
+      {.name = kTopic, .partitions = {{.partition_index = 0, .committed_offset = 6}}});
+  kp::OffsetCommitResponse response;
+  ASSERT_OK(c->Call(request, 7, &response));
+  EXPECT_EQ(response.topics.at(0).partitions.at(0).error_code,
+            Code(kp::ErrorCode::kCoordinatorNotAvailable));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@ void Effects::Append(Effects other) {
   for (auto& r : other.records) records.push_back(std::move(r));
   for (auto& j : other.join_responses) join_responses.push_back(std::move(j));
   for (auto& s : other.sync_responses) sync_responses.push_back(std::move(s));
+  for (auto& r : other.rebalances) rebalances.push_back(std::move(r));
 }
 
 GroupCoordinator::GroupCoordinator(Options options) : options_(std::move(options)) {

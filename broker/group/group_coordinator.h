@@ -51,10 +51,20 @@ struct OffsetsRecord {
   bool operator==(const OffsetsRecord&) const = default;
 };
 
+// A rebalance that ended with a new generation (for metrics): how long the group spent in
+// PreparingRebalance.
+struct CompletedRebalance {
+  std::string group_id;
+  int32_t generation_id = 0;
+  absl::Duration duration;
+  bool operator==(const CompletedRebalance&) const = default;
+};
+
 struct Effects {
   std::vector<OffsetsRecord> records;
   std::vector<std::pair<RequestId, kp::JoinGroupResponse>> join_responses;
   std::vector<std::pair<RequestId, kp::SyncGroupResponse>> sync_responses;
+  std::vector<CompletedRebalance> rebalances;
   void Append(Effects other);
 };
 

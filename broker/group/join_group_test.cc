@@ -74,6 +74,11 @@ TEST(JoinGroup, InitialDelayIsCappedByTheRebalanceTimeout) {
   h.Advance(absl::Seconds(1));  // t=5: the first 3 s delay ended at t=3, the 2 s rest now
   ASSERT_TRUE(h.joins.contains(a));
   EXPECT_EQ(h.joins[a].members.size(), 5u);
+  // The rebalance is reported once, with the time spent preparing it.
+  ASSERT_EQ(h.rebalances.size(), 1u);
+  EXPECT_EQ(h.rebalances[0].group_id, "g");
+  EXPECT_EQ(h.rebalances[0].generation_id, 1);
+  EXPECT_EQ(h.rebalances[0].duration, absl::Seconds(5));
 }
 
 TEST(JoinGroup, WithoutInitialDelayTheFirstJoinCompletesAtOnce) {

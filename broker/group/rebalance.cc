@@ -330,7 +330,12 @@ void GroupCoordinator::CompleteJoin(Group& g, absl::Time now, Effects& fx) {
     g.join_deadline = now + absl::Milliseconds(g.RebalanceTimeoutMs());
     return;
   }
+  const std::optional<absl::Time> started = g.state_timestamp();
   g.InitNextGeneration(now);
+  fx.rebalances.push_back(
+      {.group_id = g.group_id(),
+       .generation_id = g.generation_id,
+       .duration = started.has_value() ? now - *started : absl::ZeroDuration()});
   if (g.Is(GroupState::kEmpty)) {
     StoreGroup(g, fx);
     return;

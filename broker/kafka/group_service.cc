@@ -219,6 +219,9 @@ std::shared_ptr<GroupService::Delivery> GroupService::WriteLocked(
     d->syncs.emplace_back(std::move(it->second), std::move(response));
     syncs_.erase(it);
   }
+  if (options_.metrics != nullptr) {
+    for (const group::CompletedRebalance& r : fx.rebalances) options_.metrics->ObserveRebalance(r);
+  }
   ++changes_;
   return d;
 }
@@ -494,8 +497,22 @@ void GroupService::Load(const LoadTask& task) {
                records, absl::FormatDuration(clock_.Monotonic() - start));
 }
 
+void GroupService::PublishMetrics() {
+  std::vector<group::GroupSnapshot> groups = Snapshot();
+  options_.metrics->Publish(groups, [this](const std::string& topic, int32_t partition) {
+    std::shared_ptr<replication::Partition> p = partitions_.Get({topic, partition});
+    return p == nullptr ? std::nullopt : std::optional<int64_t>(p->high_watermark().value());
+  });
+}
+
 void GroupService::TimerLoop() {
+  absl::Duration last_published = clock_.Monotonic();
   while (true) {
+    if (options_.metrics != nullptr &&
+        clock_.Monotonic() - last_published >= options_.metrics_interval) {
+      PublishMetrics();
+      last_published = clock_.Monotonic();
+    }
     std::shared_ptr<Delivery> d;
     {
       absl::MutexLock lock(&mu_);

@@ -33,6 +33,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "broker/group/group_coordinator.h"
+#include "broker/kafka/group_metrics.h"
 #include "broker/replication/partition_table.h"
 #include "common/clock.h"
 #include "controller/metadata/metadata_image.h"
@@ -53,6 +54,8 @@ struct GroupServiceOptions {
   // min.insync.replicas for __consumer_offsets appends (topic config, else broker default).
   std::function<int32_t()> min_insync_replicas;
   int32_t max_message_bytes = 1048588;
+  GroupMetrics* metrics = nullptr;  // May be null; refreshed every metrics_interval.
+  absl::Duration metrics_interval = absl::Seconds(5);
 };
 
 class GroupService {
@@ -115,6 +118,7 @@ class GroupService {
   void LoaderLoop();
   void Load(const LoadTask& task);
   void TimerLoop();
+  void PublishMetrics();
 
   GroupServiceOptions options_;
   Clock& clock_;

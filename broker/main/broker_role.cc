@@ -134,7 +134,10 @@ std::map<std::string, std::string> TopicConfigDefaults(const config::ServerConfi
 }  // namespace
 
 BrokerRole::BrokerRole(const config::ServerConfig& config, prometheus::Registry& registry)
-    : config_(config), broker_metrics_(registry), replication_metrics_(registry) {}
+    : config_(config),
+      broker_metrics_(registry),
+      group_metrics_(registry),
+      replication_metrics_(registry) {}
 
 std::shared_ptr<const controller::MetadataImage> BrokerRole::image() const {
   return lifecycle_->image();
@@ -245,7 +248,8 @@ absl::Status BrokerRole::Start() {
                 static_cast<int32_t>(controller::EffectiveBrokerInt(
                     *image, config_.node_id, "min.insync.replicas", config_.min_insync_replicas)));
           },
-      .max_message_bytes = config_.message_max_bytes};
+      .max_message_bytes = config_.message_max_bytes,
+      .metrics = &group_metrics_};
   groups_ = std::make_unique<broker::kafka::GroupService>(std::move(group_options));
   groups_->Start();
 

@@ -50,6 +50,7 @@ class BrokerRole {
   SystemClock clock_;
   storage::PosixFileSystem fs_;
   broker::kafka::BrokerMetrics broker_metrics_;
+  broker::kafka::GroupMetrics group_metrics_;
   broker::replication::ReplicationMetrics replication_metrics_;
   std::unique_ptr<broker::ControllerClient> controller_;
   std::unique_ptr<broker::BrokerLifecycle> lifecycle_;

@@ -81,6 +81,30 @@ TEST(ParseConsumeFlags, ReadsStartAndLimits) {
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--partition")));
 }
 
+TEST(ParseConsumeFlags, GroupSubscribesAndSetsTheOffsetReset) {
+  absl::StatusOr<ConsumeFlags> f = ParseConsumeFlags(
+      {"--bootstrap-server", "h:9092", "--topic", "t", "--group", "g", "--from-beginning"});
+  ASSERT_OK(f.status());
+  EXPECT_TRUE(f->group);
+  EXPECT_EQ(f->consumer_properties.at("group.id"), "g");
+  EXPECT_EQ(f->consumer_properties.at("auto.offset.reset"), "earliest");
+  absl::StatusOr<ConsumeFlags> latest = ParseConsumeFlags(
+      {"--bootstrap-server", "h:9092", "--topic", "t", "--consumer-property", "group.id=g"});
+  ASSERT_OK(latest.status());
+  EXPECT_TRUE(latest->group);
+  EXPECT_EQ(latest->consumer_properties.at("auto.offset.reset"), "latest");
+  // A consumer property wins over the default, --from-beginning over both.
+  absl::StatusOr<ConsumeFlags> kept =
+      ParseConsumeFlags({"--bootstrap-server", "h:9092", "--topic", "t", "--group", "g",
+                         "--consumer-property", "auto.offset.reset=earliest"});
+  ASSERT_OK(kept.status());
+  EXPECT_EQ(kept->consumer_properties.at("auto.offset.reset"), "earliest");
+  EXPECT_THAT(ParseConsumeFlags({"--bootstrap-server", "h:9092", "--topic", "t", "--group", "g",
+                                 "--partition", "1"})
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--group")));
+}
+
 TEST(FormatConsoleRecord, FollowsDefaultMessageFormatterOrder) {
   client::ConsumerRecord r{.topic = "t",
                            .partition = 2,

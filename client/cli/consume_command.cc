@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 
@@ -21,8 +22,12 @@ constexpr char kUsage[] =
 Prints records, one per line (kafka-console-consumer).
 
 options:
-  --from-beginning            start at the earliest offset (default: the end)
-  --partition N               read only partition N (default: every partition)
+  --group G                   consume as a member of consumer group G: partitions are shared
+                              with its other members and the group's committed offsets are
+                              the start; records printed are committed on exit (auto commit)
+  --from-beginning            start at the earliest offset (default: the end); with --group,
+                              only where the group has no committed offset
+  --partition N               read only partition N (default: every partition; not with --group)
   --offset N|earliest|latest  where to start; REQUIRES --partition for a number
   --max-messages N            exit after N records
   --timeout-ms N              exit when no record arrives for N ms
@@ -84,6 +89,8 @@ absl::Status SetValue(ConsumeFlags& flags, std::optional<std::string>& offset,
     p["bootstrap.servers"] = value;
   } else if (name == "--topic") {
     flags.topic = value;
+  } else if (name == "--group") {
+    p["group.id"] = value;
   } else if (name == "--partition") {
     ASSIGN_OR_RETURN(const int64_t n, NonNegative(name, value));
     flags.partition = static_cast<int32_t>(n);
@@ -112,6 +119,22 @@ absl::Status SetStart(ConsumeFlags& flags, const std::optional<std::string>& off
                       bool from_beginning) {
   if (offset.has_value() && from_beginning) {
     return absl::InvalidArgumentError("--offset and --from-beginning are exclusive");
+  }
+  if (flags.consumer_properties.contains("group.id")) {
+    if (flags.partition.has_value() || offset.has_value()) {
+      return absl::InvalidArgumentError(
+          "--group cannot be used with --partition or --offset (the group assigns partitions "
+          "and its committed offsets are the start)");
+    }
+    // As kafka-console-consumer: --from-beginning is auto.offset.reset=earliest, else latest
+    // unless a consumer property says otherwise.
+    if (from_beginning) {
+      flags.consumer_properties["auto.offset.reset"] = "earliest";
+    } else {
+      flags.consumer_properties.try_emplace("auto.offset.reset", "latest");
+    }
+    flags.group = true;
+    return absl::OkStatus();
   }
   flags.start = from_beginning ? client::StartOffset::Earliest() : client::StartOffset::Latest();
   if (!offset.has_value()) return absl::OkStatus();
@@ -224,13 +247,18 @@ int RunConsumeCommand(const std::vector<std::string>& args, Clock& clock) {
     ASSIGN_OR_RETURN(std::unique_ptr<client::Consumer> consumer,
                      client::Consumer::Create(*std::move(options), clock));
     std::vector<std::pair<client::TopicPartition, client::StartOffset>> assignment;
-    if (flags->partition.has_value()) {
+    if (flags->group) {
+      RETURN_IF_ERROR(consumer->Subscribe(std::vector<std::string>{flags->topic}));
+    } else if (flags->partition.has_value()) {
       assignment.push_back({{flags->topic, *flags->partition}, flags->start});
     } else {
       ASSIGN_OR_RETURN(const int32_t count, consumer->PartitionCount(flags->topic));
       for (int32_t p = 0; p < count; ++p) assignment.push_back({{flags->topic, p}, flags->start});
     }
-    consumer->Assign(assignment);
+    if (!flags->group) RETURN_IF_ERROR(consumer->Assign(assignment));
+    // Records returned but not printed (past --max-messages): the first such offset per
+    // partition, where the consumer is moved back to before it commits on close.
+    std::map<client::TopicPartition, int64_t> unprinted;
     const absl::Duration idle = flags->timeout_ms.has_value()
                                     ? absl::Milliseconds(*flags->timeout_ms)
                                     : absl::InfiniteDuration();
@@ -241,13 +269,18 @@ int RunConsumeCommand(const std::vector<std::string>& args, Clock& clock) {
       ASSIGN_OR_RETURN(const std::vector<client::ConsumerRecord> records,
                        consumer->Poll(std::min(left, absl::Seconds(1))));
       for (const client::ConsumerRecord& r : records) {
-        if (flags->max_messages.has_value() && processed >= *flags->max_messages) break;
+        if (flags->max_messages.has_value() && processed >= *flags->max_messages) {
+          unprinted.try_emplace({r.topic, r.partition}, r.offset);
+          continue;
+        }
         std::cout << FormatConsoleRecord(r, flags->format);
         ++processed;
       }
       if (!records.empty()) last_record = clock.Monotonic();
       std::cout.flush();
     }
+    for (const auto& [tp, offset] : unprinted) RETURN_IF_ERROR(consumer->Seek(tp, offset));
+    consumer->Close();  // Commits the printed records' positions (auto commit), leaves the group.
     return absl::OkStatus();
   }();
   std::cerr << "Processed a total of " << processed << " messages\n";

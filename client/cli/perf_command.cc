@@ -358,7 +358,7 @@ int RunPerfConsume(const std::vector<std::string>& args, Clock& clock) {
           {{flags->topic, p},
            flags->from_latest ? client::StartOffset::Latest() : client::StartOffset::Earliest()});
     }
-    consumer->Assign(assignment);
+    RETURN_IF_ERROR(consumer->Assign(assignment));
     fetch_start = clock.Monotonic();
     last_record = fetch_start;
     while (records < flags->messages) {

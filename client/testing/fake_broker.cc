@@ -37,11 +37,12 @@ int16_t Code(kp::ErrorCode code) { return static_cast<int16_t>(code); }
 std::map<int16_t, std::pair<int16_t, int16_t>> DefaultApiVersions() {
   // Fetch stops at v12 and ListOffsets at v7: later versions name topics by id, which the
   // fake does not assign. Produce starts at v3, the first with v2 record batches.
-  return {{kp::ApiVersionsRequest::kApiKey, {0, 3}},
-          {kp::MetadataRequest::kApiKey, {0, 12}},
-          {kp::ProduceRequest::kApiKey, {3, 11}},
-          {kp::FetchRequest::kApiKey, {4, 12}},
-          {kp::ListOffsetsRequest::kApiKey, {1, 7}}};
+  return {{kp::ApiVersionsRequest::kApiKey, {0, 3}},  {kp::MetadataRequest::kApiKey, {0, 12}},
+          {kp::ProduceRequest::kApiKey, {3, 11}},     {kp::FetchRequest::kApiKey, {4, 12}},
+          {kp::ListOffsetsRequest::kApiKey, {1, 7}},  {kp::FindCoordinatorRequest::kApiKey, {0, 3}},
+          {kp::JoinGroupRequest::kApiKey, {0, 9}},    {kp::SyncGroupRequest::kApiKey, {0, 5}},
+          {kp::HeartbeatRequest::kApiKey, {0, 4}},    {kp::LeaveGroupRequest::kApiKey, {0, 5}},
+          {kp::OffsetCommitRequest::kApiKey, {0, 8}}, {kp::OffsetFetchRequest::kApiKey, {0, 7}}};
 }
 
 bool ReadExactly(int fd, size_t n, std::string* out) {
@@ -475,8 +476,18 @@ std::optional<std::string> FakeBroker::Handle(const std::string& frame) {
     case kp::ListOffsetsRequest::kApiKey:
       response = Handlers::ListOffsets(*this, *request, list_offsets);
       break;
-    default:
-      return std::nullopt;  // Advertised in Options but not served by the fake.
+    default: {
+      std::shared_ptr<FakeGroupCoordinator> group;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        group = group_coordinator_;
+      }
+      // Advertised in Options but not served by the fake: close.
+      if (group == nullptr) return std::nullopt;
+      std::optional<std::string> answer = group->Handle(options_.node_id, *request);
+      if (!answer.has_value()) return std::nullopt;
+      response = *std::move(answer);
+    }
   }
   if (delay > absl::ZeroDuration()) {
     std::unique_lock<std::mutex> lock(mu_);
@@ -552,6 +563,11 @@ absl::StatusOr<int64_t> FakeBroker::AppendLocked(const std::string& topic, int32
   ++appends_;
   changed_.notify_all();
   return base;
+}
+
+void FakeBroker::SetGroupCoordinator(std::shared_ptr<FakeGroupCoordinator> coordinator) {
+  std::unique_lock<std::mutex> lock(mu_);
+  group_coordinator_ = std::move(coordinator);
 }
 
 void FakeBroker::SetMetadata(FakeMetadata metadata) {

@@ -1,8 +1,9 @@
 // FakeBroker: a Kafka broker for client unit tests. It listens on 127.0.0.1 (ephemeral port),
 // serves each connection on its own thread with the generated codec, and answers ApiVersions,
 // Metadata (a scripted cluster), Produce, Fetch and ListOffsets (an in-memory log per
-// partition). Tests inject partition errors, delays and closed connections, and assert on the
-// requests it recorded. Thread-safe: every method may be called while clients talk to it.
+// partition), and the group APIs through an attached FakeGroupCoordinator. Tests inject partition
+// errors, delays and closed connections, and assert on the requests it recorded. Thread-safe: every
+// method may be called while clients talk to it.
 //
 // A partition is served only by its leader in the scripted metadata: other brokers answer
 // NOT_LEADER_OR_FOLLOWER, and a topic or partition missing from the metadata gets
@@ -24,6 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "client/testing/fake_group_coordinator.h"
 #include "common/clock.h"
 #include "kafka/protocol/codec.h"
 
@@ -78,7 +80,10 @@ class FakeBroker {
   struct Options {
     int32_t node_id = 1;
     // The [min, max] ApiVersions advertises per API key. Empty: ApiVersions 0..3, Metadata
-    // 0..12, Produce 3..11, Fetch 4..12, ListOffsets 1..7. Other versions close the connection.
+    // 0..12, Produce 3..11, Fetch 4..12, ListOffsets 1..7, and the group APIs
+    // (FakeGroupCoordinator): FindCoordinator 0..3, JoinGroup 0..9, SyncGroup 0..5, Heartbeat
+    // 0..4, LeaveGroup 0..5, OffsetCommit 0..8, OffsetFetch 0..7. Other versions close the
+    // connection.
     std::map<int16_t, std::pair<int16_t, int16_t>> api_versions;
   };
 
@@ -94,6 +99,11 @@ class FakeBroker {
   int32_t node_id() const { return options_.node_id; }
   int port() const { return port_; }
   std::string address() const;  // "127.0.0.1:<port>", for bootstrap.servers.
+
+  // Serves FindCoordinator, JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit and
+  // OffsetFetch from `coordinator` (shared by the brokers of a test); without one, those
+  // requests close the connection.
+  void SetGroupCoordinator(std::shared_ptr<FakeGroupCoordinator> coordinator);
 
   // Replaces the metadata this broker serves (and uses to decide what it leads).
   void SetMetadata(FakeMetadata metadata);
@@ -220,6 +230,7 @@ class FakeBroker {
   // Bumped by every append, so waiting fetches wake.
   int64_t appends_ = 0;
   FakeMetadata metadata_;
+  std::shared_ptr<FakeGroupCoordinator> group_coordinator_;
   std::map<std::pair<std::string, int32_t>, Log> logs_;
   std::vector<Injection> injections_;
   std::map<int16_t, std::pair<absl::Duration, int>> delays_;

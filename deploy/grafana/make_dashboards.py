@@ -5,7 +5,8 @@ Every query uses only metrics karstd serves at :9644/metrics (the karst_* famili
 process_* ones) and the labels Prometheus adds (job, instance, node: deploy/prometheus).
 tests/deploy/check_queries.py asks a real Prometheus for each of them. Edit here, then run
     /usr/bin/python3 deploy/grafana/make_dashboards.py            (--check: only compare)
-Consumer-group lag has no dashboard yet: Karst has no consumer groups (no committed offsets).
+Group series come from each group's coordinator (one node per group), so sums over nodes
+count every group once.
 """
 import json
 import os
@@ -201,6 +202,42 @@ RAFT = dashboard("karst-raft", "Karst: metadata quorum (Raft)", [
           width=12),
 ])
 
+GROUPS = dashboard("karst-consumer-groups", "Karst: consumer groups", [
+    stat("Groups", 'sum(karst_consumer_groups{job="karst"})'),
+    stat("Stable groups", 'sum(karst_consumer_groups{job="karst",state="Stable"})'),
+    stat("Rebalancing groups",
+         'sum(karst_consumer_groups{job="karst",state=~"PreparingRebalance|CompletingRebalance"})'),
+    stat("Total lag (records)",
+         'sum(karst_consumer_group_lag{job="karst",group=~"$group"})'),
+    stat("Members", 'sum(karst_consumer_group_members{job="karst",group=~"$group"})'),
+    stat("Rebalances (1h)",
+         'sum(increase(karst_consumer_group_rebalances_total{job="karst",group=~"$group"}[1h]))'),
+    panel("Lag by group and topic (records)",
+          'sum by (group, topic) (karst_consumer_group_lag{job="karst",group=~"$group"})',
+          legend="{{group}} {{topic}}", width=12),
+    panel("Lag by partition (records)",
+          'sum by (group, topic, partition) '
+          '(karst_consumer_group_lag{job="karst",group=~"$group"})',
+          legend="{{group}} {{topic}}-{{partition}}", width=12),
+    panel("Records committed per second by group and topic",
+          'sum by (group, topic) '
+          '(rate(karst_consumer_group_committed_offset{job="karst",group=~"$group"}[5m]))',
+          legend="{{group}} {{topic}}", width=12),
+    panel("Members by group",
+          'sum by (group) (karst_consumer_group_members{job="karst",group=~"$group"})',
+          legend="{{group}}", width=12),
+    panel("Groups by state", 'sum by (state) (karst_consumer_groups{job="karst"})',
+          legend="{{state}}", width=8),
+    panel("Rebalances per minute by group",
+          'sum by (group) '
+          '(rate(karst_consumer_group_rebalances_total{job="karst",group=~"$group"}[5m])) * 60',
+          legend="{{group}}", width=8),
+    panel("p99 rebalance time (PreparingRebalance to a new generation)",
+          'histogram_quantile(0.99, sum by (le) '
+          '(rate(karst_consumer_group_rebalance_seconds_bucket{job="karst"}[5m])))',
+          legend="p99", unit="s", width=8),
+], variables=[query_variable("group", 'label_values(karst_consumer_group_members, group)')])
+
 
 def main():
     """Writes the dashboards; with --check, exits 1 if the committed files differ instead."""
@@ -208,7 +245,7 @@ def main():
     out = os.path.join(HERE, "dashboards")
     os.makedirs(out, exist_ok=True)
     stale = []
-    for d in (OVERVIEW, TOPICS, RAFT):
+    for d in (OVERVIEW, TOPICS, RAFT, GROUPS):
         path = os.path.join(out, d["uid"] + ".json")
         text = json.dumps(d, indent=2) + "\n"
         if check:

@@ -8,7 +8,7 @@
 #      and the Prometheus image; checks the image runs as a non-root user, refuses an empty
 #      volume without KARST_CLUSTER_ID, and serves as one node with it;
 #   3. starts deploy/compose/docker-compose.yml; produces 10,000 records at acks=all and reads
-#      them back; kills one node's container, produces and reads 10,000 more; starts it again
+#      them back (and 4,000 through a consumer group); kills one node's container, produces and reads 10,000 more; starts it again
 #      and waits for every partition's ISR to be back to 3 (karst topics --describe);
 #   4. checks Prometheus scrapes every node, and that every PromQL expression of the Grafana
 #      dashboards and the alert rules parses and returns data (check_queries.py);
@@ -244,6 +244,12 @@ t0=$SECONDS
 produce 1 10000
 consume_all 10000
 step "10,000 records produced at acks=all and read back in $((SECONDS - t0))s"
+# A consumer group with committed offsets, for the consumer-group dashboard and lag alert: a
+# member reads 4,000 records and commits them when it closes.
+"$karst" consume --bootstrap-server "$bootstrap" --topic "$topic" --group deploy-test-group \
+  --from-beginning --max-messages 4000 --timeout-ms 60000 >/dev/null 2>"$out/group-consume.log" ||
+  fail "karst consume --group (see $out/group-consume.log)"
+step "consumer group deploy-test-group read 4,000 records and committed"
 
 step "killing karst-2"
 docker kill "$(compose3 ps -q karst-2)" >/dev/null

@@ -66,6 +66,7 @@ class Harness {
       EXPECT_FALSE(syncs.contains(id.value())) << "sync " << id.value() << " answered twice";
       syncs[id.value()] = std::move(r);
     }
+    for (auto& r : fx.rebalances) rebalances.push_back(std::move(r));
   }
 
   // Moves time forward by `d`, ticking at every deadline on the way, as a driver's timer does.
@@ -209,6 +210,7 @@ class Harness {
   absl::Time now = absl::FromUnixSeconds(1'700'000'000);
   std::vector<OffsetsRecord> log;
   std::map<uint64_t, kp::JoinGroupResponse> joins;
+  std::vector<CompletedRebalance> rebalances;  // In the order they completed.
   std::map<uint64_t, kp::SyncGroupResponse> syncs;
   uint64_t last_sync = 0;
 
