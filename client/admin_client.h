@@ -5,7 +5,8 @@
 // and sends admin requests to the broker Metadata names as controller (any broker forwards
 // them, so the bootstrap broker stands in when none is named). Kafka errors come back as
 // statuses made by KafkaErrorStatus ("TOPIC_ALREADY_EXISTS: Topic 'x' already exists.").
-// ListOffsets and DeleteRecords go to each partition's leader, as Metadata names it.
+// ListOffsets and DeleteRecords go to each partition's leader, as Metadata names it; consumer
+// group calls go to each group's coordinator, as FindCoordinator names it.
 //
 // Thread-safety: none; one thread drives a client. Calls block up to request.timeout.ms each.
 #ifndef KARST_CLIENT_ADMIN_CLIENT_H_
@@ -23,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "client/client_properties.h"
 #include "client/connection.h"
+#include "client/consumer_group_description.h"
 #include "client/topic_partition.h"
 #include "common/clock.h"
 #include "kafka/protocol/messages/metadata.h"
@@ -227,6 +229,38 @@ class AdminClient {
   // while no controller is active; a transport error naming the broker.
   absl::StatusOr<QuorumInfo> DescribeQuorum();
 
+  // Consumer groups (issue #9; admin_client_groups.cc). Each call asks the group's
+  // coordinator and, on NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE,
+  // COORDINATOR_LOAD_IN_PROGRESS or a transport error, finds it again and retries until
+  // request.timeout.ms passes; then the last error is returned.
+
+  // Every consumer group (protocol type "consumer" or "") of every broker (ListGroups), sorted
+  // by id; only those in `states` (kGroupStates names) unless it is empty. Errors: a broker's
+  // Kafka or transport error; kFailedPrecondition for a state filter before ListGroups v4.
+  absl::StatusOr<std::vector<ConsumerGroupListing>> ListConsumerGroups(
+      const std::set<std::string>& states = {});
+  // The groups in the given order (an unknown one is "Dead"). Errors: the first group's error.
+  absl::StatusOr<std::vector<ConsumerGroupDescription>> DescribeConsumerGroups(
+      const std::vector<std::string>& group_ids);
+  // The group's committed offsets of `partitions` (nullopt: every partition it committed);
+  // partitions without one are left out. Errors: the group's or a partition's Kafka error.
+  absl::StatusOr<std::map<TopicPartition, CommittedOffset>> ListConsumerGroupOffsets(
+      const std::string& group_id,
+      const std::optional<std::set<TopicPartition>>& partitions = std::nullopt);
+  // Each group's result: OK, GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, ...
+  absl::StatusOr<std::map<std::string, absl::Status>> DeleteConsumerGroups(
+      const std::vector<std::string>& group_ids);
+  // OffsetDelete: each partition's result (GROUP_SUBSCRIBED_TO_TOPIC while members consume
+  // it). Errors: the group's error (GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, ...).
+  absl::StatusOr<std::map<TopicPartition, absl::Status>> DeleteConsumerGroupOffsets(
+      const std::string& group_id, const std::set<TopicPartition>& partitions);
+  // Commits `offsets` for the group as Kafka's admin does (OffsetCommit, generation -1, no
+  // member id), creating it if needed. Errors: kFailedPrecondition "group ... is not empty"
+  // while it has members (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS);
+  // else the first partition's Kafka error.
+  absl::Status AlterConsumerGroupOffsets(const std::string& group_id,
+                                         const std::map<TopicPartition, int64_t>& offsets);
+
  private:
   AdminClient(AdminClientOptions options, Clock& clock)
       : options_(std::move(options)), clock_(clock) {}
@@ -253,6 +287,18 @@ class AdminClient {
   absl::Status ForEachLeader(const std::set<TopicPartition>& partitions,
                              std::map<TopicPartition, absl::Status>& errors,
                              const LeaderCall& call);
+  // Looks up the coordinator of each of `groups` (FindCoordinator, batched from v4) into
+  // coordinators_; a group's lookup error goes into `errors`.
+  absl::Status FindCoordinators(const std::set<std::string>& groups,
+                                std::map<std::string, absl::Status>& errors);
+  // As ForEachLeader, for groups and their coordinators: `call(coordinator, its groups)`
+  // stores results and returns the groups to retry (a coordinator error, also stored in
+  // `errors`, which keeps each group's last lookup, transport or retried error).
+  using CoordinatorCall = std::function<absl::StatusOr<std::set<std::string>>(
+      Connection&, const std::set<std::string>&)>;
+  absl::Status ForEachCoordinator(const std::set<std::string>& groups,
+                                  std::map<std::string, absl::Status>& errors,
+                                  const CoordinatorCall& call);
 
   const AdminClientOptions options_;
   Clock& clock_;
@@ -261,6 +307,8 @@ class AdminClient {
   std::map<int32_t, std::unique_ptr<Connection>> brokers_;  // By node id, opened on demand.
   // Each broker's address, from the last Metadata that Leaders() read.
   std::map<int32_t, BrokerAddress> broker_addresses_;
+  // Each group's coordinator, from FindCoordinator; forgotten on a coordinator error.
+  std::map<std::string, GroupCoordinatorNode> coordinators_;
 };
 
 }  // namespace karst::client

@@ -7,6 +7,7 @@
 #include "client/cli/configs_command.h"
 #include "client/cli/consume_command.h"
 #include "client/cli/delete_records_command.h"
+#include "client/cli/groups_command.h"
 #include "client/cli/leader_election_command.h"
 #include "client/cli/offsets_command.h"
 #include "client/cli/perf_command.h"
@@ -34,6 +35,8 @@ commands:
   leader-election          elect preferred leaders (karst leader-election --help)
   reassign                 generate, execute, verify and cancel partition reassignments
                            (karst reassign --help)
+  groups                   list, describe, delete and reset consumer groups' offsets
+                           (karst groups --help)
 
   --version                print the version and exit
   --help                   print this text and exit
@@ -87,6 +90,7 @@ int main(int argc, char** argv) {
     return karst::cli::RunLeaderElectionCommand(rest, karst::SystemClock::Get());
   }
   if (command == "reassign") return karst::cli::RunReassignCommand(rest, karst::SystemClock::Get());
+  if (command == "groups") return karst::cli::RunGroupsCommand(rest, karst::SystemClock::Get());
   std::cerr << "karst: unknown command \"" << command << "\"\n\n" << kUsage;
   return karst::cli::kExitUsage;
 }

@@ -458,6 +458,7 @@ std::optional<std::string> FakeBroker::Handle(const std::string& frame) {
       delay = it->second.first;
     }
   }
+  if (RawHandler scripted = ScriptedHandler(key); scripted) return scripted(*request);
   std::string response;
   switch (key) {
     case kp::ApiVersionsRequest::kApiKey:
@@ -696,6 +697,19 @@ absl::Status FakeBroker::WaitForRequests(int16_t api_key, int n, absl::Duration 
       absl::StrCat("fake broker ", options_.node_id, ": ", count(), " ",
                    api != nullptr ? api->name : absl::StrCat("API ", api_key), " requests after ",
                    absl::FormatDuration(timeout), ", want ", n));
+}
+
+// --- Scripted handlers ---
+
+void FakeBroker::SetRawHandler(int16_t api_key, RawHandler handler) {
+  std::unique_lock<std::mutex> lock(mu_);
+  scripted_[api_key] = std::move(handler);
+}
+
+FakeBroker::RawHandler FakeBroker::ScriptedHandler(int16_t api_key) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  auto it = scripted_.find(api_key);
+  return it == scripted_.end() ? RawHandler() : it->second;
 }
 
 }  // namespace karst::client::testing

@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -26,6 +27,7 @@
 #include "absl/time/time.h"
 #include "client/testing/fake_group_coordinator.h"
 #include "common/clock.h"
+#include "kafka/protocol/codec.h"
 
 namespace karst::client::testing {
 
@@ -145,6 +147,28 @@ class FakeBroker {
   // naming the count seen if `timeout` passes first.
   absl::Status WaitForRequests(int16_t api_key, int n, absl::Duration timeout) const;
 
+  // --- Scripted handlers (AdminClient consumer group tests) ---
+  // Answers every request of Request's API with `handler(request, version)` instead of the
+  // built-in handling (there may be none); Options::api_versions must advertise the API.
+  // Injections, delays and closes do not apply. `handler` runs on connection threads, outside
+  // the broker's lock; a request that does not decode closes the connection.
+  template <typename Request, typename Response>
+  void SetHandler(std::function<Response(const Request&, int16_t version)> handler) {
+    SetRawHandler(
+        Request::kApiKey,
+        [handler](const ::karst::kafka::protocol::Request& request) -> std::optional<std::string> {
+          Request body;
+          if (!::karst::kafka::protocol::DecodeBody(request, &body).ok()) return std::nullopt;
+          return ::karst::kafka::protocol::EncodeResponse(
+              *request.api, request.header.api_version, request.header.correlation_id,
+              handler(body, request.header.api_version));
+        });
+  }
+  // The response frame for a request (nullopt: close the connection).
+  using RawHandler =
+      std::function<std::optional<std::string>(const ::karst::kafka::protocol::Request&)>;
+  void SetRawHandler(int16_t api_key, RawHandler handler);
+
  private:
   struct Batch {
     int64_t base_offset = 0;
@@ -185,6 +209,8 @@ class FakeBroker {
   // NONE, or why this broker does not serve the partition (leadership, epoch).
   int16_t CheckLeader(const std::string& topic, int32_t partition, int32_t leader_epoch) const;
   int32_t LeaderEpochLocked(const std::string& topic, int32_t partition) const;
+  // SetRawHandler's handler for `api_key`, or an empty function.
+  RawHandler ScriptedHandler(int16_t api_key) const;
   absl::StatusOr<int64_t> AppendLocked(const std::string& topic, int32_t partition,
                                        std::string batch);
 
@@ -212,6 +238,7 @@ class FakeBroker {
   std::vector<ReceivedRequest> requests_;
   std::vector<std::unique_ptr<ConnectionThread>> connections_;
   int accepted_ = 0;
+  std::map<int16_t, RawHandler> scripted_;  // SetRawHandler's, by API key.
 };
 
 }  // namespace karst::client::testing
