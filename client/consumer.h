@@ -98,6 +98,17 @@ class Consumer {
   // The subscribed topics (for a pattern: those it matched); empty when not subscribed.
   std::set<std::string> Subscription() const { return subscription_; }
 
+  // Java's groupMetadata(): the group, this member's generation (-1 before joining or after
+  // losing it), member id ("" likewise) and group.instance.id. kFailedPrecondition without
+  // group.id.
+  struct GroupMetadata {
+    std::string group_id;
+    int32_t generation_id = -1;
+    std::string member_id;
+    std::optional<std::string> group_instance_id;
+  };
+  absl::StatusOr<GroupMetadata> GetGroupMetadata() const;
+
   // Commits the position of every assigned partition, or `offsets`, retrying retriable errors
   // within default.api.timeout.ms. Errors: kFailedPrecondition without group.id, or "commit
   // failed ..." when the group rebalanced (poll, then commit again); kDeadlineExceeded;

@@ -68,6 +68,11 @@ ConsumerCoordinator::~ConsumerCoordinator() {
   CompleteAsyncCommits(Wait::kNo);
 }
 
+std::pair<int32_t, std::string> ConsumerCoordinator::Generation() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {state_.generation_id(), state_.member_id()};
+}
+
 bool ConsumerCoordinator::RejoinNeeded() const {
   std::unique_lock<std::mutex> lock(mu_);
   return state_.rejoin_needed();

@@ -74,6 +74,8 @@ class ConsumerCoordinator {
 
   // The rebalance protocol every configured assignor supports (CommonRebalanceProtocol).
   RebalanceProtocol protocol() const { return protocol_; }
+  // The current generation id (-1 if none) and member id ("" if none).
+  std::pair<int32_t, std::string> Generation() const;
   // Whether Join must run: never joined, a rejoin was requested, or the generation was reset.
   bool RejoinNeeded() const;
   // Whether the generation was reset (or never existed): owned partitions are lost.

@@ -56,6 +56,17 @@ absl::Status Consumer::SubscribePattern(const std::regex& pattern,
   return absl::OkStatus();
 }
 
+absl::StatusOr<Consumer::GroupMetadata> Consumer::GetGroupMetadata() const {
+  if (coordinator_ == nullptr) {
+    return absl::FailedPreconditionError("no group.id: the consumer is not in a group");
+  }
+  auto [generation, member] = coordinator_->Generation();
+  return GroupMetadata{.group_id = options_.group_id,
+                       .generation_id = generation,
+                       .member_id = std::move(member),
+                       .group_instance_id = options_.group_instance_id};
+}
+
 void Consumer::Unsubscribe() {
   if (coordinator_ != nullptr && subscribed()) {
     PrepareLeave();

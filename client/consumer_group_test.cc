@@ -40,9 +40,18 @@ TEST_F(ConsumerGroupTest, JoinsWithTheMemberIdTheCoordinatorRequires) {
   RecordingListener listener;    // Outlives the consumer, which calls it on Close.
   std::unique_ptr<Consumer> consumer = Make(Options());
   ASSERT_THAT(consumer->Subscribe({"t"}, &listener), IsOk());
+  absl::StatusOr<Consumer::GroupMetadata> before = consumer->GetGroupMetadata();
+  ASSERT_THAT(before, IsOk());
+  EXPECT_EQ(before->group_id, "g");
+  EXPECT_EQ(before->generation_id, -1);
+  EXPECT_EQ(before->member_id, "");
   std::vector<ConsumerRecord> records;
   PollUntil(
       *consumer, [&] { return records.size() >= 4; }, &records);
+  absl::StatusOr<Consumer::GroupMetadata> joined = consumer->GetGroupMetadata();
+  ASSERT_THAT(joined, IsOk());
+  EXPECT_EQ(joined->generation_id, group_->generation_id());
+  EXPECT_EQ(joined->member_id, "member-1");
   for (const ConsumerRecord& r : records) {
     EXPECT_GE(r.offset, r.partition == 0 ? 3 : 0) << ToString({r.topic, r.partition});
   }

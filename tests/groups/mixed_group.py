@@ -23,8 +23,9 @@ consumer that never joins). Then it checks, from the members' event logs (member
   - no partition was owned by two members at the same time (assigned..revoked; a member
     killed -9 owns nothing after its death) in one generation: overlaps between generations
     (an evicted member that has not noticed yet) are listed as zombies, and an overlap where
-    a member's generation is unknown counts (a member that tells none, the karst client, gets
-    that of the other members' assignments logged within 300 ms); nor did one generation's
+    a member's generation is unknown counts (a member that tells none gets that of the other
+    members' assignments logged within 300 ms; the karst client tells its own through
+    Consumer::GetGroupMetadata); nor did one generation's
     assignments give a partition to two members;
   - members processed only partitions they owned at the time;
   - no committed offset moved backwards: the monitor's samples never decrease, no commit
@@ -318,7 +319,7 @@ def schedule(run, producer, monitor):
 
 
 def infer_generations(members):
-    """Gives an assignment of a member that tells no generation (the karst client) the
+    """Gives an assignment of a member that tells no generation the
     generation of the nearest assignment another member logged within 300 ms: the members of
     one generation get their assignments from the same SyncGroup round."""
     known = sorted((e["t"], e["generation"], m.name) for m in members for e in m.events

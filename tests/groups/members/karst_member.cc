@@ -60,31 +60,41 @@ class MemberLog {
   std::string member_;
 };
 
-std::string PartitionList(const std::set<int32_t>& partitions) {
+// The member's generation as JSON (Consumer::GetGroupMetadata, Java's groupMetadata()).
+std::string Generation(const karst::client::Consumer* consumer) {
+  if (consumer == nullptr) return "null";
+  absl::StatusOr<karst::client::Consumer::GroupMetadata> m = consumer->GetGroupMetadata();
+  return m.ok() && m->generation_id >= 0 ? absl::StrCat(m->generation_id) : "null";
+}
+
+std::string PartitionList(const std::set<int32_t>& partitions,
+                          const karst::client::Consumer* consumer) {
   return absl::StrCat("\"partitions\": [", absl::StrJoin(partitions, ", "),
-                      "], \"generation\": null");
+                      "], \"generation\": ", Generation(consumer));
 }
 
 class Listener : public karst::client::ConsumerRebalanceListener {
  public:
   Listener(MemberLog& log, std::set<int32_t>& owned) : log_(log), owned_(owned) {}
+  void set_consumer(const karst::client::Consumer* consumer) { consumer_ = consumer; }
   void OnPartitionsRevoked(const std::vector<karst::client::TopicPartition>& partitions) override {
     std::set<int32_t> revoked;
     for (const auto& tp : partitions) {
       if (owned_.erase(tp.partition) > 0) revoked.insert(tp.partition);
     }
-    log_.Event("revoked", PartitionList(revoked));
+    log_.Event("revoked", PartitionList(revoked, consumer_));
   }
   void OnPartitionsAssigned(const std::vector<karst::client::TopicPartition>& partitions) override {
     std::set<int32_t> assigned;
     for (const auto& tp : partitions) assigned.insert(tp.partition);
     owned_.insert(assigned.begin(), assigned.end());
-    log_.Event("assigned", PartitionList(assigned));
+    log_.Event("assigned", PartitionList(assigned, consumer_));
   }
 
  private:
   MemberLog& log_;
   std::set<int32_t>& owned_;
+  const karst::client::Consumer* consumer_ = nullptr;
 };
 
 int Run(const std::string& bootstrap, const std::string& topic, const std::string& group,
@@ -116,6 +126,7 @@ int Run(const std::string& bootstrap, const std::string& topic, const std::strin
   }
   std::set<int32_t> owned;
   Listener listener(log, owned);
+  listener.set_consumer(consumer->get());
   if (absl::Status s = (*consumer)->Subscribe({topic}, &listener); !s.ok()) {
     std::cerr << "karst member: subscribe: " << s << "\n";
     return 1;
@@ -151,13 +162,13 @@ int Run(const std::string& bootstrap, const std::string& topic, const std::strin
     }
     for (const auto& [partition, offset] : positions) {
       log.Event("committed",
-                absl::StrCat("\"partition\": ", partition, ", \"offset\": ", offset,
-                             ", \"sent\": ", sent, ", \"generation\": null"),
+                absl::StrCat("\"partition\": ", partition, ", \"offset\": ", offset, ", \"sent\": ",
+                             sent, ", \"generation\": ", Generation(consumer->get())),
                 /*flush=*/false);
     }
     log.Flush();
   }
-  log.Event("revoked", PartitionList(owned));
+  log.Event("revoked", PartitionList(owned, consumer->get()));
   owned.clear();
   (*consumer)->Close();
   log.Event("closed");
