@@ -9,6 +9,9 @@ alternating which goes first: `bin/karst perf produce` (kafka-producer-perf-test
 workload: RECORDS unkeyed records of RECORD_BYTES random letters) and the same workload
 through confluent-kafka (librdkafka), both with acks=all and the same batching properties
 (defaults: linger.ms=5 batch.size=1000000, librdkafka's own defaults; extra k=v override both).
+With small batches the pipeline depth decides: karst (as Java) defaults
+max.in.flight.requests.per.connection to 5, librdkafka to 1000000, so pass the same value to
+both (e.g. max.in.flight.requests.per.connection=5) to compare the producers themselves.
 Prints each run and the median records/s of each side. Start a cluster first, e.g.
 `bin/karst cluster up --nodes 3 --detach` (bootstrap servers in .karst/bootstrap.servers).
 """
