@@ -42,8 +42,9 @@ from confluent_kafka.admin import AdminClient, NewTopic
 FILLER = "x" * 80
 
 
-def create(bootstrap, topic, partitions, *configs):
-    deadline = time.monotonic() + 30
+def create_topic(bootstrap, topic, partitions, deadline, rf=3, config=None):
+    """Waits (until `deadline`, time.monotonic()) for 3 brokers and a controller, creates the
+    topic, then waits (30 s more) for a leader on every partition. RuntimeError otherwise."""
     while True:
         admin = AdminClient({"bootstrap.servers": bootstrap})
         try:
@@ -53,21 +54,28 @@ def create(bootstrap, topic, partitions, *configs):
         except KafkaException:
             pass
         if time.monotonic() > deadline:
-            print("fewer than 3 brokers listed after 30 s")
-            return 2
+            raise RuntimeError("fewer than 3 brokers in metadata")
         time.sleep(0.1)
-    config = dict(c.split("=", 1) for c in configs)
-    rf = int(config.pop("rf", "3"))
-    admin.create_topics([NewTopic(topic, int(partitions), rf, config=config)],
+    admin.create_topics([NewTopic(topic, int(partitions), rf, config=config or {})],
                         request_timeout=30)[topic].result(30)
     while time.monotonic() < deadline + 30:
         md = admin.list_topics(topic, timeout=5).topics.get(topic)
         if md and md.error is None and len(md.partitions) == int(partitions) and all(
                 p.leader >= 0 for p in md.partitions.values()):
-            return 0
+            return
         time.sleep(0.1)
-    print("topic %s has no leader for every partition" % topic)
-    return 2
+    raise RuntimeError("topic %s has no leader for every partition" % topic)
+
+
+def create(bootstrap, topic, partitions, *configs):
+    config = dict(c.split("=", 1) for c in configs)
+    rf = int(config.pop("rf", "3"))
+    try:
+        create_topic(bootstrap, topic, partitions, time.monotonic() + 30, rf, config)
+    except RuntimeError as e:
+        print(e)
+        return 2
+    return 0
 
 
 def send_all(bootstrap, topic, records, **config):

@@ -50,7 +50,9 @@ import threading
 import time
 
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import group_tool  # noqa: E402 (beside this file)
 
 MAX_REPORTED = 20
 
@@ -71,25 +73,10 @@ START = time.monotonic()
 
 
 def create_topic(bootstrap, topic, partitions, deadline):
-    while True:
-        admin = AdminClient({"bootstrap.servers": bootstrap})
-        try:
-            md = admin.list_topics(timeout=2)
-            if len(md.brokers) >= 3 and md.controller_id >= 0:
-                break
-        except KafkaException:
-            pass
-        if time.monotonic() > deadline:
-            raise Failure("fewer than 3 brokers in metadata")
-        time.sleep(0.1)
-    admin.create_topics([NewTopic(topic, partitions, 3)], request_timeout=30)[topic].result(30)
-    while time.monotonic() < deadline:
-        md = admin.list_topics(topic, timeout=5).topics.get(topic)
-        if md and md.error is None and len(md.partitions) == partitions and all(
-                p.leader >= 0 for p in md.partitions.values()):
-            return
-        time.sleep(0.1)
-    raise Failure("topic %s has no leader for every partition" % topic)
+    try:
+        group_tool.create_topic(bootstrap, topic, partitions, deadline)
+    except RuntimeError as e:
+        raise Failure(str(e))
 
 
 class ProducerThread(threading.Thread):
