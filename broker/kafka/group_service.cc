@@ -165,6 +165,7 @@ std::shared_ptr<GroupService::Delivery> GroupService::WriteLocked(
   for (const group::OffsetsRecord& r : fx.records) by_partition[r.partition].push_back(&r);
   const int64_t now_ms = absl::ToUnixMillis(clock_.Now());
   const int32_t min_isr = options_.min_insync_replicas ? options_.min_insync_replicas() : 1;
+  group::Effects unloaded;  // Kept apart: by_partition points into fx.records.
   for (const auto& [p, records] : by_partition) {
     const replication::TopicPartition tp{kOffsetsTopic, p.value()};
     std::shared_ptr<replication::Partition> replica = partitions_.Get(tp);
@@ -197,7 +198,7 @@ std::shared_ptr<GroupService::Delivery> GroupService::WriteLocked(
     // log if this broker still leads it.
     spdlog::warn("group coordinator: appending to {}-{} failed ({}{}); reloading it", kOffsetsTopic,
                  p.value(), static_cast<int>(error), message.empty() ? "" : ": " + message);
-    fx.Append(core_.Unload(p));
+    unloaded.Append(core_.Unload(p));
     d->append_error = StoreError(error) == ErrorCode::kCoordinatorNotAvailable
                           ? ErrorCode::kCoordinatorNotAvailable
                           : ErrorCode::kNotCoordinator;
@@ -207,6 +208,7 @@ std::shared_ptr<GroupService::Delivery> GroupService::WriteLocked(
       load_queue_.push_back({.partition = p, .generation = led->second.generation});
     }
   }
+  fx.Append(std::move(unloaded));
   for (auto& [id, response] : fx.join_responses) {
     auto it = joins_.find(id);
     if (it == joins_.end()) continue;
