@@ -22,6 +22,7 @@
 #include "common/testing/status_matchers.h"
 #include "gtest/gtest.h"
 #include "tests/harness/cluster.h"
+#include "tests/harness/karst_cli_test.h"
 #include "tests/harness/subprocess.h"
 #include "tests/harness/wait.h"
 
@@ -41,56 +42,9 @@ struct PartitionLine {
   std::string isr;
 };
 
-class KarstAdminTools : public ::testing::Test {
+class KarstAdminTools : public KarstCliTest {
  protected:
-  static void SetUpTestSuite() {
-    ClusterOptions options;
-    options.karstd_path = std::getenv("KARSTD");
-    options.num_nodes = 3;
-    options.logger_level = "info";
-    options.properties["auto.leader.rebalance.enable"] = "false";
-    absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Create(std::move(options));
-    ASSERT_OK(cluster.status());
-    cluster_ = cluster->release();
-    ASSERT_OK(cluster_->StartAll());
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
-  void TearDown() override {
-    if (HasFailure()) cluster_->MarkFailed();
-  }
-
-  static std::string Karst() { return fs::absolute(std::getenv("KARST")).string(); }
-
-  // Runs `karst <command> --bootstrap-server <cluster> <args>`.
-  static CommandResult Run(const std::string& command, const std::vector<std::string>& args) {
-    std::vector<std::string> argv = {Karst(), command, "--bootstrap-server",
-                                     cluster_->BootstrapServers()};
-    argv.insert(argv.end(), args.begin(), args.end());
-    absl::StatusOr<CommandResult> result = RunCommand(argv);
-    EXPECT_OK(result.status());
-    return result.ok() ? *result : CommandResult{};
-  }
-
-  // Waits until `karst <command> <args>` exits 0 with output satisfying `accept`.
-  static std::string WaitForOutput(const std::string& command, const std::vector<std::string>& args,
-                                   const std::function<bool(const std::string&)>& accept,
-                                   absl::string_view what) {
-    std::string last;
-    EXPECT_OK(WaitFor(
-        [&] {
-          CommandResult r = Run(command, args);
-          last = r.output;
-          return r.exit_status.Success() && accept(r.output);
-        },
-        kPropagation, what))
-        << "last output:\n"
-        << last;
-    return last;
-  }
+  static void SetUpTestSuite() { StartCluster({{"auto.leader.rebalance.enable", "false"}}); }
 
   static std::string WriteFile(const std::string& name, const std::string& text) {
     const std::string path = absl::StrCat(::testing::TempDir(), "/", name);
@@ -176,11 +130,7 @@ class KarstAdminTools : public ::testing::Test {
     }
     return absl::StrCat(R"({"version":1,"partitions":[)", partitions, "]}");
   }
-
-  static Cluster* cluster_;
 };
-
-Cluster* KarstAdminTools::cluster_ = nullptr;
 
 TEST_F(KarstAdminTools, OffsetsEarliestAndLatestAfterProducing) {
   CreateTopic("offs", 2, 3);

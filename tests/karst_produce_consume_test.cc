@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/harness/cluster.h"
+#include "tests/harness/karst_cli_test.h"
 #include "tests/harness/subprocess.h"
 #include "tests/harness/wait.h"
 
@@ -32,26 +33,9 @@ constexpr int kRecords = 1000;
 constexpr int kKeys = 37;
 constexpr char kKcat[] = "/usr/bin/kcat";
 
-class KarstProduceConsume : public ::testing::Test {
+class KarstProduceConsume : public KarstCliTest {
  protected:
-  static void SetUpTestSuite() {
-    ClusterOptions options;
-    options.karstd_path = std::getenv("KARSTD");
-    options.num_nodes = 3;
-    options.logger_level = "info";
-    absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Create(std::move(options));
-    ASSERT_OK(cluster.status());
-    cluster_ = cluster->release();
-    ASSERT_OK(cluster_->StartAll());
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
-  void TearDown() override {
-    if (HasFailure()) cluster_->MarkFailed();
-  }
+  static void SetUpTestSuite() { StartCluster(); }
 
   static std::string Karst() { return fs::absolute(std::getenv("KARST")).string(); }
   static std::string Dir() { return ::testing::TempDir(); }
@@ -132,11 +116,7 @@ class KarstProduceConsume : public ::testing::Test {
                         " --property print.key=true --property key.separator=: ", extra,
                         " 2>/dev/null");
   }
-
-  static Cluster* cluster_;
 };
-
-Cluster* KarstProduceConsume::cluster_ = nullptr;
 
 TEST_F(KarstProduceConsume, EveryCodecRoundTripsInKeyOrderOnMurmur2Partitions) {
   for (const std::string codec : {"none", "gzip", "snappy", "lz4", "zstd"}) {

@@ -24,6 +24,7 @@
 #include "kafka/protocol/messages/all.h"
 #include "tests/harness/cluster.h"
 #include "tests/harness/kafka_connection.h"
+#include "tests/harness/karst_cli_test.h"
 #include "tests/harness/subprocess.h"
 #include "tests/harness/wait.h"
 
@@ -76,26 +77,9 @@ bool AllCaughtUp(const std::vector<Row>& rows) {
   return leaders == 1 && rows[1][5] == "Leader";
 }
 
-class KarstQuorum : public ::testing::Test {
+class KarstQuorum : public KarstCliTest {
  protected:
-  static void SetUpTestSuite() {
-    ClusterOptions options;
-    options.karstd_path = std::getenv("KARSTD");
-    options.num_nodes = 3;
-    options.logger_level = "info";
-    absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Create(std::move(options));
-    ASSERT_OK(cluster.status());
-    cluster_ = cluster->release();
-    ASSERT_OK(cluster_->StartAll());
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
-  void TearDown() override {
-    if (HasFailure()) cluster_->MarkFailed();
-  }
+  static void SetUpTestSuite() { StartCluster(); }
 
   // Runs `karst quorum [--bootstrap-server <bootstrap>] <args>`; "" leaves the flag out.
   static CommandResult Quorum(const std::vector<std::string>& args,
@@ -138,11 +122,7 @@ class KarstQuorum : public ::testing::Test {
     EXPECT_OK(result.status());
     return result.ok() ? *result : CommandResult{};
   }
-
-  static Cluster* cluster_;
 };
-
-Cluster* KarstQuorum::cluster_ = nullptr;
 
 TEST_F(KarstQuorum, StatusAndReplicationShowALeaderAndThreeCaughtUpVoters) {
   const std::vector<Row> rows = WaitForCaughtUp();

@@ -19,6 +19,7 @@
 #include "common/testing/status_matchers.h"
 #include "gtest/gtest.h"
 #include "tests/harness/cluster.h"
+#include "tests/harness/karst_cli_test.h"
 #include "tests/harness/subprocess.h"
 #include "tests/harness/wait.h"
 
@@ -31,26 +32,9 @@ using ::testing::Not;
 
 constexpr absl::Duration kPropagation = absl::Seconds(20);
 
-class KarstTopics : public ::testing::Test {
+class KarstTopics : public KarstCliTest {
  protected:
-  static void SetUpTestSuite() {
-    ClusterOptions options;
-    options.karstd_path = std::getenv("KARSTD");
-    options.num_nodes = 3;
-    options.logger_level = "info";
-    absl::StatusOr<std::unique_ptr<Cluster>> cluster = Cluster::Create(std::move(options));
-    ASSERT_OK(cluster.status());
-    cluster_ = cluster->release();
-    ASSERT_OK(cluster_->StartAll());
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-  }
-  void SetUp() override { ASSERT_NE(cluster_, nullptr); }
-  void TearDown() override {
-    if (HasFailure()) cluster_->MarkFailed();
-  }
+  static void SetUpTestSuite() { StartCluster(); }
 
   // Runs `karst topics --bootstrap-server <cluster> <args>`.
   static CommandResult Topics(const std::vector<std::string>& args, bool bootstrap = true,
@@ -122,11 +106,7 @@ class KarstTopics : public ::testing::Test {
         },
         absl::StrCat(topic, " with ", partitions, " led partitions"));
   }
-
-  static Cluster* cluster_;
 };
-
-Cluster* KarstTopics::cluster_ = nullptr;
 
 TEST_F(KarstTopics, CreateListDescribeAlterDelete) {
   CommandResult created =
