@@ -184,6 +184,25 @@ TEST_F(KarstProduceConsume, ConsumeWithAGroupResumesFromTheGroupsCommittedOffset
   EXPECT_EQ(count, 0) << rest.output.substr(0, 2000);
 }
 
+// --include: one group member reads every topic whose name matches, and no other.
+TEST_F(KarstProduceConsume, ConsumeIncludeReadsEveryMatchingTopic) {
+  for (const std::string topic : {"inc-a", "inc-b", "other-c"}) {
+    CreateTopic(topic);
+    CommandResult produced = Shell(absl::StrCat("printf '", topic, "-1\\n", topic, "-2\\n' | ",
+                                                Karst(), " produce --bootstrap-server ",
+                                                cluster_->BootstrapServers(), " --topic ", topic));
+    ASSERT_TRUE(produced.exit_status.Success()) << produced.output;
+  }
+  CommandResult consumed = Shell(
+      absl::StrCat(Karst(), " consume --bootstrap-server ", cluster_->BootstrapServers(),
+                   " --include 'inc-.*' --group include-test --from-beginning --max-messages 4 "
+                   "--timeout-ms 30000 2>/dev/null"));
+  ASSERT_TRUE(consumed.exit_status.Success()) << consumed.output;
+  std::vector<std::string> lines = absl::StrSplit(consumed.output, '\n', absl::SkipEmpty());
+  std::sort(lines.begin(), lines.end());
+  EXPECT_EQ(lines, (std::vector<std::string>{"inc-a-1", "inc-a-2", "inc-b-1", "inc-b-2"}));
+}
+
 TEST_F(KarstProduceConsume, KcatReadsKarstRecordsAndKarstReadsKcatRecords) {
   const std::string topic = "interop";
   CreateTopic(topic);

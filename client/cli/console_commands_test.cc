@@ -105,6 +105,23 @@ TEST(ParseConsumeFlags, GroupSubscribesAndSetsTheOffsetReset) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--group")));
 }
 
+TEST(ParseConsumeFlags, IncludeSubscribesToAPatternWithAGroupOnly) {
+  absl::StatusOr<ConsumeFlags> f =
+      ParseConsumeFlags({"--bootstrap-server", "h:9092", "--include", "orders-.*", "--group", "g"});
+  ASSERT_OK(f.status());
+  EXPECT_EQ(f->include, "orders-.*");
+  EXPECT_TRUE(f->topic.empty());
+  EXPECT_THAT(ParseConsumeFlags({"--bootstrap-server", "h:9092", "--include", "o.*"}).status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("requires --group")));
+  EXPECT_THAT(ParseConsumeFlags({"--bootstrap-server", "h:9092", "--include", "o.*", "--topic", "t",
+                                 "--group", "g"})
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exactly one")));
+  EXPECT_THAT(ParseConsumeFlags({"--bootstrap-server", "h:9092", "--include", "(", "--group", "g"})
+                  .status(),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("not a regular expression")));
+}
+
 TEST(FormatConsoleRecord, FollowsDefaultMessageFormatterOrder) {
   client::ConsumerRecord r{.topic = "t",
                            .partition = 2,

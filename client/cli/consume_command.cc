@@ -4,6 +4,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <regex>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -17,11 +18,13 @@ namespace karst::cli {
 namespace {
 
 constexpr char kUsage[] =
-    R"(usage: karst consume --bootstrap-server HOST:PORT[,...] --topic T [options]
+    R"(usage: karst consume --bootstrap-server HOST:PORT[,...] (--topic T | --include REGEX) [options]
 
 Prints records, one per line (kafka-console-consumer).
 
 options:
+  --include REGEX             with --group: every topic whose whole name matches (ECMAScript
+                              regex), new ones included as they appear
   --group G                   consume as a member of consumer group G: partitions are shared
                               with its other members and the group's committed offsets are
                               the start; records printed are committed on exit (auto commit)
@@ -89,6 +92,8 @@ absl::Status SetValue(ConsumeFlags& flags, std::optional<std::string>& offset,
     p["bootstrap.servers"] = value;
   } else if (name == "--topic") {
     flags.topic = value;
+  } else if (name == "--include") {
+    flags.include = value;
   } else if (name == "--group") {
     p["group.id"] = value;
   } else if (name == "--partition") {
@@ -182,11 +187,22 @@ absl::StatusOr<ConsumeFlags> ParseConsumeFlags(const std::vector<std::string>& a
     }
     RETURN_IF_ERROR(SetValue(flags, offset, name, value));
   }
-  if (flags.topic.empty()) return absl::InvalidArgumentError("--topic is required");
+  if (flags.topic.empty() == flags.include.empty()) {
+    return absl::InvalidArgumentError("exactly one of --topic and --include is required");
+  }
   if (flags.consumer_properties.count("bootstrap.servers") == 0) {
     return absl::InvalidArgumentError("--bootstrap-server is required");
   }
   RETURN_IF_ERROR(SetStart(flags, offset, from_beginning));
+  if (!flags.include.empty()) {
+    if (!flags.group) return absl::InvalidArgumentError("--include requires --group");
+    try {
+      std::regex check(flags.include);
+    } catch (const std::regex_error& e) {
+      return absl::InvalidArgumentError(absl::StrCat("--include: \"", flags.include,
+                                                     "\" is not a regular expression: ", e.what()));
+    }
+  }
   return flags;
 }
 
@@ -247,7 +263,9 @@ int RunConsumeCommand(const std::vector<std::string>& args, Clock& clock) {
     ASSIGN_OR_RETURN(std::unique_ptr<client::Consumer> consumer,
                      client::Consumer::Create(*std::move(options), clock));
     std::vector<std::pair<client::TopicPartition, client::StartOffset>> assignment;
-    if (flags->group) {
+    if (flags->group && !flags->include.empty()) {
+      RETURN_IF_ERROR(consumer->Subscribe(std::regex(flags->include)));
+    } else if (flags->group) {
       RETURN_IF_ERROR(consumer->Subscribe(std::vector<std::string>{flags->topic}));
     } else if (flags->partition.has_value()) {
       assignment.push_back({{flags->topic, *flags->partition}, flags->start});

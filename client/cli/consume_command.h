@@ -34,7 +34,8 @@ struct FormatterOptions {
 struct ConsumeFlags {
   bool help = false;
   std::string topic;
-  bool group = false;  // --group (group.id in consumer_properties): Subscribe, not Assign.
+  std::string include;  // --include: a regex of topics (with --group), instead of --topic.
+  bool group = false;   // --group (group.id in consumer_properties): Subscribe, not Assign.
   std::optional<int32_t> partition;
   client::StartOffset start;  // --offset / --from-beginning; default latest
   std::optional<int64_t> max_messages;
